@@ -1,0 +1,68 @@
+"""Settings from environment variables, with embedded defaults."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
+
+
+def _secret_key(instance: Path) -> str:
+    """Return SECRET_KEY, generating it once under instance/ so restarts keep sessions valid."""
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    # O_EXCL: two workers starting at once must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def from_environment() -> dict:
+    instance = INSTANCE
+    return {
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(
+            os.environ.get("DATABASE_URL", f"sqlite:///{instance / 'purifier.sqlite3'}")
+        ),
+        "MEDIA_ROOT": os.environ.get("MEDIA_ROOT", str(instance / "media")),
+        "SECRET_KEY": _secret_key(instance),
+        # Largest JSON request body; media uploads have their own, per-policy limit.
+        "MAX_JSON_BYTES": int(os.environ.get("MAX_JSON_BYTES", 2 * 1024 * 1024)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
+        "INSTANCE_PATH": str(instance),
+    }
+
+
+def normalize_database_url(url: str) -> str:
+    """Make plain postgres:// URLs use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+API_SETTINGS = {
+    "API_TITLE": "Purifier service API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api",
+    "OPENAPI_JSON_PATH": "openapi.json",
+    "OPENAPI_SWAGGER_UI_PATH": "/docs",
+    # The docs page loads Swagger UI from a CDN; the API itself needs nothing outside.
+    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    "API_SPEC_OPTIONS": {
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    },
+}

@@ -1,0 +1,139 @@
+"""The dealer policy: every number of DOMAIN.md, as per-dealer data with defaults.
+
+This module is the one place those numbers are written down. Code reads them from
+a dealer's loaded policy (`policy_for(dealer)`), never from literals of its own.
+"""
+
+from copy import deepcopy
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+# 3 kgf/cm² ("3 公斤"), the threshold above which a pressure-reducing valve is advised.
+KPA_PER_KGF_CM2 = 98.0665
+
+
+class _Strict(Schema):
+    class Meta:
+        ordered = True
+
+
+class WorkingHoursSchema(_Strict):
+    # ISO weekdays, Monday = 1 … Sunday = 7.
+    days = fields.List(
+        fields.Integer(validate=validate.Range(1, 7)),
+        load_default=lambda: [1, 2, 3, 4, 5],
+        validate=validate.Length(min=1, max=7),
+    )
+    start = fields.String(
+        load_default="09:00", validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
+    )
+    end = fields.String(
+        load_default="18:00", validate=validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$")
+    )
+    # A 7×24 dealer: deadlines count wall time.
+    always_open = fields.Boolean(load_default=False)
+    holidays = fields.List(fields.Date(), load_default=list)
+
+    @validates_schema
+    def _start_before_end(self, data, **kwargs):
+        if not data.get("always_open") and data["start"] >= data["end"]:
+            raise ValidationError("start must be before end", "end")
+
+
+class SlaSchema(_Strict):
+    """Clock lengths in minutes of working time."""
+
+    acknowledge_minutes = fields.Integer(load_default=2 * 60, validate=validate.Range(1))
+    contact_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1))
+    on_site_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1))
+    repair_minutes = fields.Integer(load_default=48 * 60, validate=validate.Range(1))
+
+
+class WarrantySchema(_Strict):
+    unit_months = fields.Integer(load_default=12, validate=validate.Range(0, 120))
+    count_from = fields.String(
+        load_default="purchase", validate=validate.OneOf(["purchase", "factory"])
+    )
+    wearing_part_months = fields.Integer(load_default=3, validate=validate.Range(0, 60))
+    repair_guarantee_months = fields.Integer(load_default=12, validate=validate.Range(0, 60))
+
+
+class InstallerLiabilitySchema(_Strict):
+    """How long the service provider answers for its own installation work (L1–L4)."""
+
+    general_months = fields.Integer(load_default=1, validate=validate.Range(0, 24))
+    wrong_part_order_months = fields.Integer(load_default=6, validate=validate.Range(0, 24))
+    external_connection_months = fields.Integer(load_default=3, validate=validate.Range(0, 24))
+
+
+class FeesSchema(_Strict):
+    no_show_fen = fields.Integer(load_default=30 * 100, validate=validate.Range(0))
+    currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY"]))
+
+
+class FilterSchema(_Strict):
+    interval_min_months = fields.Integer(load_default=3, validate=validate.Range(1, 36))
+    interval_max_months = fields.Integer(load_default=6, validate=validate.Range(1, 36))
+
+    @validates_schema
+    def _ordered(self, data, **kwargs):
+        if data["interval_min_months"] > data["interval_max_months"]:
+            raise ValidationError("must not exceed interval_max_months", "interval_min_months")
+
+
+class MediaSchema(_Strict):
+    max_bytes = fields.Integer(load_default=25 * 1024 * 1024, validate=validate.Range(1))
+    max_pixels = fields.Integer(load_default=50_000_000, validate=validate.Range(1))
+    # Originals above this are not kept; their hash is recorded.
+    original_cap_bytes = fields.Integer(load_default=8 * 1024 * 1024, validate=validate.Range(0))
+    general_long_edge_px = fields.Integer(load_default=1600, validate=validate.Range(64, 8192))
+    detail_long_edge_px = fields.Integer(load_default=2048, validate=validate.Range(64, 8192))
+    thumbnail_px = fields.Integer(load_default=320, validate=validate.Range(32, 1024))
+    keep_gps = fields.Boolean(load_default=False)
+
+
+class PolicySchema(_Strict):
+    timezone = fields.String(load_default="Asia/Shanghai")
+    working_hours = fields.Nested(WorkingHoursSchema, load_default=dict)
+    sla = fields.Nested(SlaSchema, load_default=dict)
+    warranty = fields.Nested(WarrantySchema, load_default=dict)
+    installer_liability = fields.Nested(InstallerLiabilitySchema, load_default=dict)
+    fees = fields.Nested(FeesSchema, load_default=dict)
+    service_radius_km = fields.Float(load_default=10.0, validate=validate.Range(0, 1000))
+    pressure_valve_threshold_kpa = fields.Float(
+        load_default=round(3 * KPA_PER_KGF_CM2, 1), validate=validate.Range(50, 2000)
+    )
+    filter = fields.Nested(FilterSchema, load_default=dict)
+    media = fields.Nested(MediaSchema, load_default=dict)
+    # Devices whose cursor is older than this get a full resync (tombstones expire).
+    tombstone_retention_days = fields.Integer(load_default=90, validate=validate.Range(1, 3650))
+
+    @validates("timezone")
+    def _known_zone(self, value, **kwargs):
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValidationError("unknown time zone") from exc
+
+
+policy_schema = PolicySchema()
+
+
+def _fill(schema: Schema, data: dict) -> dict:
+    """Load with defaults filled in at every level (marshmallow leaves nested dicts raw)."""
+    loaded = schema.load(data)
+    for name, field in schema.fields.items():
+        if isinstance(field, fields.Nested) and isinstance(loaded.get(name), dict):
+            nested = field.schema
+            loaded[name] = _fill(nested, nested.dump(loaded[name]))
+    return loaded
+
+
+def load_policy(document: dict | None) -> dict:
+    """Validate a policy document and return it complete, with defaults filled in."""
+    return policy_schema.dump(_fill(policy_schema, deepcopy(document or {})))
+
+
+def default_policy() -> dict:
+    return load_policy({})

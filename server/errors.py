@@ -1,0 +1,132 @@
+"""One JSON error shape for every failure: RFC 9457 problem+json.
+
+Every error response has `type`, `title`, `status` and `detail`; validation
+failures add `errors`, a mapping of field to messages. Handlers live on the app,
+not on a blueprint, so unmatched URLs (404) and methods (405) are covered too.
+"""
+
+import logging
+
+from flask import Flask, Response, json
+from flask_smorest import Api
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "/problems/"
+
+
+class ProblemError(Exception):
+    """A business-rule failure raised from service code (no Flask needed there)."""
+
+    def __init__(self, status: int, detail: str, *, slug=None, errors=None, headers=None):
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.slug = slug
+        self.errors = errors
+        self.headers = headers or {}
+
+
+def problem(status: int, title: str, detail: str, *, slug=None, errors=None, headers=None):
+    body = {
+        "type": TYPE_BASE + slug if slug else "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten_webargs(messages):
+    """webargs nests errors by location ({"json": {...}}); clients want field → messages."""
+    if isinstance(messages, dict) and set(messages) <= {
+        "json",
+        "query",
+        "form",
+        "files",
+        "headers",
+        "view_args",
+        "path",
+    }:
+        flat = {}
+        for location, errs in messages.items():
+            if isinstance(errs, dict):
+                flat.update(errs)
+            else:
+                flat[location] = errs
+        return flat
+    return messages
+
+
+def handle_http_exception(error: HTTPException):
+    data = getattr(error, "data", None) or {}
+    errors = data.get("errors") or data.get("messages")
+    headers = dict(data.get("headers") or {})
+    if error.code == 405 and hasattr(error, "valid_methods") and error.valid_methods:
+        headers["Allow"] = ", ".join(error.valid_methods)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    code = error.code or 500
+    detail = data.get("message") or error.description or error.name
+    slug = None
+    if errors:
+        errors = _flatten_webargs(errors)
+        if "json" in errors and errors["json"] == ["Invalid JSON body."]:
+            slug, detail, errors = "malformed-json", "The request body is not valid JSON.", None
+        else:
+            slug = "validation-error"
+            detail = data.get("message") or "The request has invalid or missing fields."
+    return problem(code, error.name, detail, slug=slug, errors=errors, headers=headers)
+
+
+def handle_problem_error(error: ProblemError):
+    from werkzeug.http import HTTP_STATUS_CODES
+
+    title = HTTP_STATUS_CODES.get(error.status, "Error")
+    return problem(
+        error.status,
+        title,
+        error.detail,
+        slug=error.slug,
+        errors=error.errors,
+        headers=error.headers,
+    )
+
+
+def handle_unexpected(error: Exception):
+    if isinstance(error, OperationalError):
+        # Database busy, restarting or unreachable: transient. Clients keep their work
+        # queued and retry; the failed transaction was rolled back, nothing half-applied.
+        log.warning("database unavailable: %s", error.__class__.__name__)
+        return problem(
+            503,
+            "Service Unavailable",
+            "The database is temporarily unavailable; retry later.",
+            slug="database-unavailable",
+            headers={"Retry-After": "5"},
+        )
+    # Never leak str(error): it can hold SQL or paths. The log has the traceback.
+    log.exception("unhandled error", exc_info=error)
+    return problem(500, InternalServerError.name, "The server failed to handle this request.")
+
+
+class ProblemApi(Api):
+    """flask-smorest Api whose error responses are problem+json."""
+
+    def handle_http_exception(self, error):
+        return handle_http_exception(error)
+
+
+def register(app: Flask) -> None:
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(ProblemError, handle_problem_error)
+    app.register_error_handler(Exception, handle_unexpected)

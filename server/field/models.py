@@ -1,0 +1,118 @@
+"""What a technician captures on site. Append-only evidence under client UUIDs."""
+
+import uuid
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from server.common.models import Choice, ClientRow, UTCDateTime
+from server.extensions import db
+
+PRESSURE_UNITS = ("kPa", "kgf/cm2", "bar", "MPa", "psi")
+SIGNATURE_PURPOSES = (
+    "unbox_verification",
+    "no_floor_drain_consent",
+    "pressure_valve_waiver",
+    "acceptance",
+    "repair_slip",
+    "extra_work_quote",
+)
+FEE_KINDS = ("labor", "part", "no_show", "travel", "extra_work", "other")
+PAYERS = ("customer", "dealer", "installer", "nobody")
+
+
+class JobEvidence(ClientRow):
+    """Belongs to a job and (optionally) the visit it was captured on."""
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("jobs.id"), nullable=False, index=True)
+
+    @declared_attr
+    def visit_id(cls) -> Mapped[uuid.UUID | None]:
+        return mapped_column(sa.ForeignKey("visits.id"))
+
+    @declared_attr
+    def created_by(cls) -> Mapped[uuid.UUID | None]:
+        return mapped_column(sa.ForeignKey("users.id"))
+
+
+class Visit(ClientRow, db.Model):
+    __tablename__ = "visits"
+
+    job_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("jobs.id"), nullable=False, index=True)
+    technician_id: Mapped[uuid.UUID] = mapped_column(sa.ForeignKey("users.id"), nullable=False)
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    departed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    outcome: Mapped[str | None] = mapped_column(sa.String(40))
+
+
+class ChecklistAnswer(JobEvidence, db.Model):
+    __tablename__ = "checklist_answers"
+
+    item: Mapped[str] = mapped_column(sa.String(80), nullable=False)
+    answer: Mapped[dict] = mapped_column(sa.JSON, nullable=False)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Measurement(JobEvidence, db.Model):
+    __tablename__ = "measurements"
+
+    kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    value_kpa: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    # What the technician read off the gauge, in the unit the customer knows.
+    original_value: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    original_unit: Mapped[str] = mapped_column(
+        Choice(*PRESSURE_UNITS, name="pressure_unit"), nullable=False
+    )
+    measured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Photo(JobEvidence, db.Model):
+    __tablename__ = "photos"
+
+    purpose: Mapped[str] = mapped_column(sa.String(40), nullable=False)
+    sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False, index=True)
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    caption: Mapped[str | None] = mapped_column(sa.String(300))
+
+
+class Signature(JobEvidence, db.Model):
+    __tablename__ = "signatures"
+
+    purpose: Mapped[str] = mapped_column(
+        Choice(*SIGNATURE_PURPOSES, name="signature_purpose"), nullable=False
+    )
+    signer_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    statement_text: Mapped[str] = mapped_column(sa.Text, nullable=False)
+    statement_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    # signature_pad point groups: [{points: [{x, y, time, pressure}], ...}]
+    strokes: Mapped[list] = mapped_column(sa.JSON, nullable=False)
+    png_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    device: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class PartUsed(JobEvidence, db.Model):
+    __tablename__ = "parts_used"
+    __table_args__ = (sa.CheckConstraint("quantity > 0", name="positive_quantity"),)
+
+    part_code: Mapped[str] = mapped_column(sa.String(60), nullable=False)
+    name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    quantity: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=1)
+    unit_price_fen: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
+
+
+class FeeLine(JobEvidence, db.Model):
+    __tablename__ = "fee_lines"
+    __table_args__ = (sa.CheckConstraint("amount_fen >= 0", name="nonnegative_amount"),)
+
+    kind: Mapped[str] = mapped_column(Choice(*FEE_KINDS, name="fee_kind"), nullable=False)
+    description: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    amount_fen: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    payer: Mapped[str] = mapped_column(Choice(*PAYERS, name="fee_payer"), nullable=False)
+
+
+class Note(JobEvidence, db.Model):
+    __tablename__ = "job_notes"
+
+    body: Mapped[str] = mapped_column(sa.Text, nullable=False)

@@ -1,0 +1,38 @@
+"""Every model, imported in one place so metadata (and Alembic) sees them all."""
+
+from server.audit.models import AuditEntry
+from server.auth.models import DeviceToken, LoginAttempt, User
+from server.dealers.models import Dealer
+from server.desk.models import Customer, Job, ServiceRequest, Unit
+from server.field.models import (
+    ChecklistAnswer,
+    FeeLine,
+    Measurement,
+    Note,
+    PartUsed,
+    Photo,
+    Signature,
+    Visit,
+)
+from server.warranty.models import WarrantyRecord
+
+__all__ = [
+    "AuditEntry",
+    "ChecklistAnswer",
+    "Customer",
+    "Dealer",
+    "DeviceToken",
+    "FeeLine",
+    "Job",
+    "LoginAttempt",
+    "Measurement",
+    "Note",
+    "PartUsed",
+    "Photo",
+    "ServiceRequest",
+    "Signature",
+    "Unit",
+    "User",
+    "Visit",
+    "WarrantyRecord",
+]
