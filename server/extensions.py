@@ -1,8 +1,10 @@
 """Extension objects, created unbound and wired in create_app()."""
 
 from flask_migrate import Migrate
+from flask_smorest import Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
+from webargs.flaskparser import FlaskParser
 
 from server.errors import ProblemApi
 
@@ -18,3 +20,17 @@ naming_convention = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming_convention))
 migrate = Migrate()
 api = ProblemApi()
+
+
+class StrictParser(FlaskParser):
+    """Refuse unknown query parameters too (webargs ignores them by default): a typo in a
+    filter should be an error, not a silently unfiltered list."""
+
+    DEFAULT_UNKNOWN_BY_LOCATION = {
+        **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+        "query": None,
+        "querystring": None,
+    }
+
+
+Blueprint.ARGUMENTS_PARSER = StrictParser()
