@@ -1,5 +1,7 @@
 """Extension objects, created unbound and wired in create_app()."""
 
+from typing import ClassVar
+
 from flask_migrate import Migrate
 from flask_smorest import Blueprint
 from flask_sqlalchemy import SQLAlchemy
@@ -26,7 +28,7 @@ class StrictParser(FlaskParser):
     """Refuse unknown query parameters too (webargs ignores them by default): a typo in a
     filter should be an error, not a silently unfiltered list."""
 
-    DEFAULT_UNKNOWN_BY_LOCATION = {
+    DEFAULT_UNKNOWN_BY_LOCATION: ClassVar[dict] = {
         **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
         "query": None,
         "querystring": None,

@@ -124,33 +124,33 @@ def token_for(user: User, device_name="test") -> str:
 
 
 class World:
-    """Two dealers, one user of each role (two technicians, two dealer users), and for
+    """Two dealers (org1, org2), one user of each role (two technicians, two dealer users), and for
     each dealer a customer with a unit and a job (dealer 1's job is tech1's, dealer 2's
     is tech2's)."""
 
     def __init__(self):
-        self.dealer1 = Dealer(name="示例净水", policy_doc=load_policy({}))
-        self.dealer2 = Dealer(name="清泉净水", policy_doc=load_policy({}))
-        db.session.add_all([self.dealer1, self.dealer2])
+        self.org1 = Dealer(name="示例净水", policy_doc=load_policy({}))
+        self.org2 = Dealer(name="清泉净水", policy_doc=load_policy({}))
+        db.session.add_all([self.org1, self.org2])
         db.session.flush()
         self.users = {
             "admin": make_user("admin", "admin"),
             "dispatcher": make_user("dispatcher", "dispatcher"),
             "tech1": make_user("tech1", "technician"),
             "tech2": make_user("tech2", "technician"),
-            "dealer1": make_user("dealer1", "dealer", self.dealer1),
-            "dealer2": make_user("dealer2", "dealer", self.dealer2),
+            "dealer1": make_user("dealer1", "dealer", self.org1),
+            "dealer2": make_user("dealer2", "dealer", self.org2),
         }
         self.tokens = {name: token_for(user) for name, user in self.users.items()}
-        self.customer1, self.unit1, self.job1 = self._household(self.dealer1, "tech1", "张伟", "1")
-        self.customer2, self.unit2, self.job2 = self._household(self.dealer2, "tech2", "李娜", "2")
+        self.customer1, self.unit1, self.job1 = self._household(self.org1, "tech1", "张伟", "1")
+        self.customer2, self.unit2, self.job2 = self._household(self.org2, "tech2", "李娜", "2")
         db.session.commit()
         # Plain values, usable after the session closes.
         self.ids = {
             name: str(getattr(self, name).id)
             for name in (
-                "dealer1",
-                "dealer2",
+                "org1",
+                "org2",
                 "customer1",
                 "customer2",
                 "unit1",

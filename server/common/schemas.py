@@ -10,6 +10,14 @@ class StrictSchema(Schema):
         ordered = True
 
 
+class PartialSchema(StrictSchema):
+    """For PATCH: every field optional, and absent fields stay absent (no load_default)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+
 class RowSchema(StrictSchema):
     id = fields.UUID(dump_only=True)
     version = fields.Integer(dump_only=True)

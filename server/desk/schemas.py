@@ -4,6 +4,7 @@ from server.common.schemas import (
     ClientIdMixin,
     OptionalText,
     PageQuerySchema,
+    PartialSchema,
     RowSchema,
     StrictSchema,
     Text,
@@ -27,9 +28,8 @@ class CustomerCreateSchema(ClientIdMixin, CustomerSchema):
     pass
 
 
-class CustomerUpdateSchema(CustomerSchema):
-    class Meta:
-        partial = True
+class CustomerUpdateSchema(PartialSchema, CustomerSchema):
+    pass
 
 
 class CustomerQuerySchema(PageQuerySchema):
@@ -56,9 +56,8 @@ class UnitCreateSchema(ClientIdMixin, UnitSchema):
     pass
 
 
-class UnitUpdateSchema(UnitSchema):
-    class Meta:
-        partial = True
+class UnitUpdateSchema(PartialSchema, UnitSchema):
+    pass
 
 
 class UnitQuerySchema(PageQuerySchema):
