@@ -58,6 +58,10 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (health_bp, auth_bp, dealers_bp, desk_bp):
         api.register_blueprint(bp)
 
+    from server.web.views import bp as web_bp
+
+    app.register_blueprint(web_bp)
+
 
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL (readers never block the writer) and enforced foreign keys on every connection."""
