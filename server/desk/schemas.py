@@ -68,6 +68,15 @@ class UnitQuerySchema(PageQuerySchema):
     model = fields.String(validate=validate.Length(min=1, max=80))
 
 
+class DealerFromUnit(StrictSchema):
+    """The dealer comes from the unit; without a unit it must be given."""
+
+    @validates_schema
+    def _dealer_known(self, data, **kwargs):
+        if data.get("unit_id") is None and data.get("dealer_id") is None:
+            raise ValidationError("required when no unit_id is given", "dealer_id")
+
+
 class RequestSchema(RowSchema):
     customer_id = fields.UUID(required=True)
     unit_id = fields.UUID(load_default=None, allow_none=True)
@@ -84,11 +93,8 @@ class RequestSchema(RowSchema):
     acknowledged_at = fields.AwareDateTime(dump_only=True)
 
 
-class RequestCreateSchema(ClientIdMixin, RequestSchema):
-    @validates_schema
-    def _dealer_known(self, data, **kwargs):
-        if data.get("unit_id") is None and data.get("dealer_id") is None:
-            raise ValidationError("required when no unit_id is given", "dealer_id")
+class RequestCreateSchema(ClientIdMixin, DealerFromUnit, RequestSchema):
+    pass
 
 
 class RequestUpdateSchema(StrictSchema):
@@ -126,11 +132,8 @@ class JobSchema(RowSchema):
     locked_at = fields.AwareDateTime(dump_only=True)
 
 
-class JobCreateSchema(ClientIdMixin, JobSchema):
-    @validates_schema
-    def _dealer_known(self, data, **kwargs):
-        if data.get("unit_id") is None and data.get("dealer_id") is None:
-            raise ValidationError("required when no unit_id is given", "dealer_id")
+class JobCreateSchema(ClientIdMixin, DealerFromUnit, JobSchema):
+    pass
 
 
 class JobUpdateSchema(StrictSchema):
