@@ -96,7 +96,7 @@ def _trailing_data(data: bytes, fmt: str) -> bool:
     """True when another file follows the image's own end (where polyglots hide one)."""
     if fmt == "PNG":
         end = data.rfind(b"IEND")
-        return end < 0 or len(data) > end + 8
+        return end >= 0 and len(data) > end + 8
     if fmt == "WEBP":
         return int.from_bytes(data[4:8], "little") + 8 != len(data)
     if fmt == "JPEG":

@@ -76,3 +76,11 @@ def set_media_policy(app, world, job="job1", **media):
         row = db.session.get(Dealer, dealer_id)
         row.policy_doc = {**row.policy_doc, "media": {**row.policy_doc["media"], **media}}
         db.session.commit()
+
+
+def fetch(client, url, **kwargs):
+    """GET and read the whole body, closing the file send_file opened."""
+    response = client.get(url, **kwargs)
+    response.get_data()
+    response.close()
+    return response
