@@ -110,13 +110,14 @@ def normalize(source, profile: Profile) -> Derived:
         target = _fit(img.size, profile.long_edge)
         if img.format in ("JPEG", "MPO"):
             img.draft("RGB" if img.mode in ("RGB", "L", "YCbCr") else None, target)
-        upright = ImageOps.exif_transpose(img)
-    display = to_display_mode(upright)
+        # in_place: no copy of the decoded pixels when the photo is already upright.
+        ImageOps.exif_transpose(img, in_place=True)
+        display = to_display_mode(img)
     fitted = _fit(display.size, profile.long_edge)
     if fitted != display.size:
         display = display.resize(fitted, Image.Resampling.LANCZOS, reducing_gap=3.0)
     thumb = display.resize(
-        _fit(display.size, profile.thumb_px), Image.Resampling.LANCZOS, reducing_gap=3.0
+        _fit(display.size, profile.thumb_px), Image.Resampling.LANCZOS, reducing_gap=2.0
     )
     return Derived(
         display=_jpeg(display, profile.quality, profile.detail, exif, icc),
