@@ -24,9 +24,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageFont, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from server.dealers.policy import default_policy  # noqa: E402
-from server.media.checks import check_image  # noqa: E402
-from server.media.imaging import normalize, profile_for  # noqa: E402
+from server.dealers.policy import default_policy
+from server.media.checks import check_image
+from server.media.imaging import normalize, profile_for
 
 SIZE = (4000, 3000)  # 12 MP, 4:3 like a phone camera
 LONG_EDGE, THUMB = 1600, 320
