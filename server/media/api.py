@@ -1,5 +1,8 @@
 """Media API: content-addressed upload (PUT, or tus-style chunks), status, serving."""
 
+from datetime import timedelta
+
+import click
 from flask import current_app, g, request, send_file
 from flask_smorest import Blueprint
 
@@ -203,3 +206,10 @@ def render_signature(args):
 def process_pending_command():
     """Derive display images for media left pending (e.g. after a restart)."""
     print(f"processed {processing.process_pending()} media")
+
+
+@bp.cli.command("sweep-uploads")
+@click.option("--days", default=7, show_default=True, help="untouched for this long")
+def sweep_uploads_command(days):
+    """Drop abandoned chunked uploads and stray staging files."""
+    print(f"dropped {uploads.sweep(timedelta(days=days))} uploads")

@@ -100,9 +100,13 @@ def process(sha256: str) -> str | None:
 
 
 def schedule(sha256: str, app: Flask | None = None) -> None:
-    """Process now (inline mode, for tests and the CLI) or in a background thread."""
+    """Process in a background thread (default), now ("inline"), or not here ("off":
+    a separate `flask media process-pending` worker does it)."""
     app = app or current_app._get_current_object()
-    if app.config.get("MEDIA_PROCESSING", "thread") == "inline":
+    mode = app.config.get("MEDIA_PROCESSING", "thread")
+    if mode == "off":
+        return
+    if mode == "inline":
         process(sha256)
         return
 

@@ -206,3 +206,27 @@ def abandon(sha256: str) -> None:
     db.session.delete(upload)
     db.session.commit()
     get_storage().part_path(sha256).unlink(missing_ok=True)
+
+
+def sweep(older_than: timedelta) -> int:
+    """Drop chunked uploads untouched for `older_than`, and stray staging files."""
+    cutoff = utcnow() - older_than
+    stale = db.session.scalars(
+        sa.select(MediaUpload).where(
+            MediaUpload.updated_at < cutoff,
+            sa.or_(MediaUpload.locked_until.is_(None), MediaUpload.locked_until < utcnow()),
+        )
+    ).all()
+    store = get_storage()
+    for upload in stale:
+        db.session.delete(upload)
+    db.session.commit()
+    for upload in stale:
+        store.part_path(upload.sha256).unlink(missing_ok=True)
+    # A staging file only outlives its request when that process died mid-upload.
+    limit = cutoff.timestamp()
+    if store.staging.is_dir():
+        for path in store.staging.iterdir():
+            if path.stat().st_mtime < limit:
+                path.unlink(missing_ok=True)
+    return len(stale)

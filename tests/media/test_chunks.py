@@ -175,3 +175,29 @@ def test_an_abandoned_upload_leaves_nothing(client, world, media_root):
     assert gone.status_code == 204
     assert stored_files(media_root) == []
     assert _offset(client, world, sha(data))[0] == 404
+
+
+def test_the_sweep_drops_abandoned_uploads_and_stray_staging_files(client, world, app, media_root):
+    import os
+    import time
+
+    from server.common.models import utcnow
+    from server.extensions import db
+    from server.media import uploads
+    from server.media.models import MediaUpload
+    from server.media.storage import get_storage
+
+    old, fresh = _big_jpeg(1), _big_jpeg(2)
+    for data in (old, fresh):
+        _create(client, world, sha(data), len(data))
+        _patch(client, world, sha(data), 0, data[:CHUNK])
+    with app.app_context():
+        db.session.get(MediaUpload, sha(old)).updated_at = utcnow() - timedelta(days=8)
+        db.session.commit()
+        stray = get_storage().new_staging_file()
+        os.utime(stray, (time.time() - 9 * 86400,) * 2)
+        assert uploads.sweep(timedelta(days=7)) == 1
+    assert not stray.exists()
+    assert _offset(client, world, sha(old))[0] == 404
+    assert not (media_root / "partial" / f"{sha(old)}.part").exists()
+    assert _offset(client, world, sha(fresh)) == (200, CHUNK)

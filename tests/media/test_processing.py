@@ -88,3 +88,37 @@ def test_storage_refuses_any_name_but_a_hash(tmp_path):
     assert store.exists(sha(b"abc"))
     assert not source.exists()
     assert list(store.staging.iterdir()) == []
+
+
+def test_concurrent_claims_and_uploads_of_the_same_bytes_agree(client, world, app):
+    """Threads stand in for gunicorn workers: one claim wins, every PUT succeeds."""
+    import threading
+
+    app.config["MEDIA_PROCESSING"] = "off"  # neither inline nor a thread: left pending
+    data = jpeg(seed=5)
+    statuses = []
+
+    def upload():
+        statuses.append(put(app.test_client(), world, data).status_code)
+
+    threads = [threading.Thread(target=upload) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(statuses) == 4 and set(statuses) <= {200, 201}
+    assert statuses.count(201) == 1
+
+    wins = []
+
+    def claim():
+        with app.app_context():
+            wins.append(processing.claim(sha(data)))
+            db.session.remove()
+
+    threads = [threading.Thread(target=claim) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == 1
