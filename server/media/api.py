@@ -178,11 +178,15 @@ def media_bytes(sha256, variant):
     else:
         media = access.media_for_reader(sha256, load_user())
     blob = access.blob_for(media, variant)
-    path = get_storage().path(blob.sha256)
-    if path is None or not path.is_file():
+    store = get_storage()
+    if not store.exists(blob.sha256):
         raise access.not_found()
+    # A local store hands over a path (sendfile); a remote one a stream.
+    source = store.path(blob.sha256) or store.open(blob.sha256)
     # conditional: If-None-Match → 304, and Range requests (resumable original downloads).
-    response = send_file(path, mimetype=blob.mime, conditional=True, etag=blob.sha256, max_age=YEAR)
+    response = send_file(
+        source, mimetype=blob.mime, conditional=True, etag=blob.sha256, max_age=YEAR
+    )
     response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = f'inline; filename="{blob.filename}"'

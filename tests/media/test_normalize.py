@@ -122,3 +122,18 @@ def test_an_original_over_the_cap_is_normalized_and_only_its_hash_kept(
         assert not get_storage().exists(sha(data))
     # The client still sees the bytes as held: it must not send them again.
     assert client.head(f"/api/media/{sha(data)}", headers=world.auth("tech1")).status_code == 200
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+def test_heic_orientation_is_applied_exactly_once(client, world, app, orientation):
+    from tests.media.images import UNDO_ORIENTATION, quadrant_image
+
+    img = quadrant_image().transpose(UNDO_ORIENTATION[orientation])
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    response = put(client, world, encode(img, "HEIF", quality=90, exif=exif.tobytes()))
+    assert response.status_code == 201
+    out = _derived(app, response.get_json())
+    assert out.size == (400, 300)
+    assert _close(out.getpixel((100, 75)), QUADRANTS["tl"])
+    assert _close(out.getpixel((300, 225)), QUADRANTS["br"])
