@@ -93,6 +93,12 @@ def sign(secret: str, sha256: str, variant: str, expires_in: int) -> tuple[str, 
     return _signer(secret).dumps([sha256, variant, expires]), expires
 
 
+def signed_path(secret: str, sha256: str, variant: str, expires_in: int) -> tuple[str, int]:
+    """The path of a signed URL (for webhook payloads: prefix the public base URL)."""
+    token, expires = sign(secret, sha256, variant, expires_in)
+    return f"/api/media/{sha256}/{variant}?token={token}", expires
+
+
 def check_signed(secret: str, token: str, sha256: str, variant: str) -> None:
     """Refuse (403) a forged, mismatched or expired token."""
     try:

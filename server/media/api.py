@@ -159,10 +159,10 @@ def missing_media(args):
 def media_link(args, sha256):
     """A signed, expiring URL for one variant (for dealers' systems and webhooks)."""
     access.media_for_reader(sha256, g.user)
-    token, expires = access.sign(
+    path, expires = access.signed_path(
         current_app.config["SECRET_KEY"], sha256, args["variant"], args["expires_in"]
     )
-    return {"url": f"/api/media/{sha256}/{args['variant']}?token={token}", "expires_at": expires}
+    return {"url": request.url_root.rstrip("/") + path, "expires_at": expires}
 
 
 @bp.get("/<sha256>/<any(original, display, thumb):variant>")

@@ -48,6 +48,7 @@ BAD = {
         "unreadable-image",
     ),
     "bomb header": (png_header_only(30_000, 30_000), 422, "too-many-pixels"),
+    "over the 50 MP policy": (png_header_only(10_000, 8_000), 422, "too-many-pixels"),
     "random bytes": (bytes(range(256)) * 40, 415, "unsupported-media-type"),
 }
 

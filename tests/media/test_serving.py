@@ -62,6 +62,7 @@ def test_a_signed_link_works_without_login_until_it_expires(client, world, app, 
     )
     assert link.status_code == 200
     url = link.get_json()["url"]
+    assert url.startswith("http://localhost/api/media/")
     response = fetch(client, url)
     assert response.status_code == 200
     assert response.data == held
@@ -119,3 +120,11 @@ def test_missing_lists_referenced_media_the_server_lacks(client, world, app):
     put(client, world, data)
     items = client.get("/api/media/missing", headers=world.auth("tech1")).get_json()["items"]
     assert [i["kind"] for i in items] == ["proof_of_purchase"]
+
+
+def test_the_api_description_lists_the_media_routes(client):
+    spec = client.get("/api/openapi.json").get_json()
+    paths = spec["paths"]
+    assert "/api/media/{sha256}" in paths
+    assert {"put", "head"} <= set(paths["/api/media/{sha256}"])
+    assert "patch" in paths["/api/media/{sha256}/upload"]

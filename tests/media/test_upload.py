@@ -128,3 +128,32 @@ def test_status_reports_processing(client, world):
     assert body["thumb_sha256"]
     missing = client.get(f"/api/media/{sha(b'nothing')}/status", headers=world.auth("tech1"))
     assert missing.status_code == 404
+
+
+def test_a_technician_working_for_two_dealers_gets_the_strictest_limits(
+    client, world, app, media_root
+):
+    import uuid
+
+    from server.desk.models import Job
+    from server.extensions import db
+
+    with app.app_context():
+        job2 = db.session.get(Job, uuid.UUID(world.ids["job2"]))
+        job2.technician_id = uuid.UUID(world.ids["tech1"])
+        db.session.commit()
+    set_media_policy(app, world, job="job2", max_bytes=10_000)
+    data = jpeg()
+    assert put(client, world, data).status_code == 413
+    set_media_policy(app, world, job="job2", max_bytes=25 * 1024 * 1024)
+    assert put(client, world, data).status_code == 201
+
+
+def test_merge_strictest_takes_lowest_limits_and_gps_only_if_all_keep_it():
+    from server.dealers.policy import load_policy
+    from server.media.service import merge_strictest
+
+    a = load_policy({"media": {"max_bytes": 100, "keep_gps": True}})["media"]
+    b = load_policy({"media": {"max_pixels": 10, "keep_gps": False}})["media"]
+    merged = merge_strictest([a, b])
+    assert (merged["max_bytes"], merged["max_pixels"], merged["keep_gps"]) == (100, 10, False)
