@@ -47,9 +47,10 @@ def server(app, media_root, tmp_path):
     try:
         for _ in range(100):
             try:
-                if requests.get(f"{base}/api/health", timeout=1).ok:
+                if requests.get(f"{base}/api/health", timeout=2).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
+                # Refused before the bind, or timed out while workers boot.
                 time.sleep(0.2)
         else:
             pytest.fail("gunicorn did not start")
