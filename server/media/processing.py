@@ -83,6 +83,7 @@ def process(sha256: str) -> str | None:
         media.display_width, media.display_height = derived.width, derived.height
         media.display_bytes = len(derived.display)
         media.status, media.error = "ready", None
+        media.purpose = purpose  # the purpose the display was derived for
         over_cap = media.byte_size > media_policy["original_cap_bytes"]
         media.original_kept = not over_cap
         db.session.commit()
@@ -127,6 +128,24 @@ def wait_for_background(timeout: float = 30.0) -> None:
     """Join the background threads this process started (tests, graceful shutdown)."""
     for thread in list(_threads):
         thread.join(timeout)
+
+
+def photo_recorded(sha256: str, purpose: str, media_policy: dict) -> bool:
+    """Re-derive when a Photo record's purpose needs another size than the bytes got.
+
+    For the sync feature's add_photo: bytes uploaded before their record were processed
+    with the uploader's hint; a gauge photo must not stay at 1600 px 4:2:0. Returns True
+    when the media went back to pending; the caller commits, then calls schedule(sha256).
+    """
+    media = db.session.get(MediaObject, sha256)
+    if media is None or media.kind != "image" or media.status not in ("ready", "failed"):
+        return False
+    if profile_for(media_policy, purpose) == profile_for(media_policy, media.purpose):
+        return False
+    if not media.original_kept:
+        return False  # the original is gone; the display made from it stays
+    media.status, media.attempts, media.claimed_at = "pending", 0, None
+    return True
 
 
 def process_pending(limit: int = 100) -> int:

@@ -137,3 +137,22 @@ def test_heic_orientation_is_applied_exactly_once(client, world, app, orientatio
     assert out.size == (400, 300)
     assert _close(out.getpixel((100, 75)), QUADRANTS["tl"])
     assert _close(out.getpixel((300, 225)), QUADRANTS["br"])
+
+
+def test_a_gauge_record_arriving_after_the_bytes_gets_the_detail_size(client, world, app):
+    from server.dealers.policy import default_policy
+    from server.extensions import db
+    from server.media import processing
+
+    data = encode(photo((4000, 3000)), "JPEG", quality=90)
+    body = put(client, world, data).get_json()
+    assert body["display_width"] == 1600
+    add_photo(app, world, sha(data), purpose="gauge")
+    media_policy = default_policy()["media"]
+    with app.app_context():
+        assert processing.photo_recorded(sha(data), "gauge", media_policy) is True
+        db.session.commit()
+        processing.schedule(sha(data))
+        assert processing.photo_recorded(sha(data), "gauge", media_policy) is False
+    status = client.get(f"/api/media/{sha(data)}/status", headers=world.auth("tech1"))
+    assert status.get_json()["display_width"] == 2048
