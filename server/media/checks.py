@@ -4,7 +4,6 @@ The format is read from the bytes, never from a file name or Content-Type. Every
 refusal is a ProblemError the API turns into problem+json; nothing is kept.
 """
 
-import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -14,6 +13,7 @@ from PIL import Image, ImageFile
 
 from server.dealers.policy import MAX_PIXELS_CEILING
 from server.errors import ProblemError
+from server.media.polyglot import carries_other_document
 
 pillow_heif.register_heif_opener()
 # Pillow's own guard is the hard ceiling; each dealer's lower limit is checked below.
@@ -32,15 +32,6 @@ MIME = {
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-# Markup or script that a browser or interpreter would act on inside an "image".
-# Patterns of 5+ bytes keep the chance of a false hit in compressed pixels negligible.
-ACTIVE_CONTENT = re.compile(
-    rb"<(?:script|html|svg[\s>]|\?php|!doctype|iframe|body[\s>]|object|embed)|%PDF-",
-    re.IGNORECASE,
-)
-# Another file glued after a JPEG's end (ZIP, PDF, image, archive signatures).
-JPEG_MARKER = re.compile(rb"\xff[\x01\xc0-\xcf\xd8-\xfe]")
-APPENDED_FILE = re.compile(rb"PK\x03\x04|PK\x05\x06|%PDF|GIF8|\x89PNG|Rar!|7z\xbc\xaf|ftyp")
 KNOWN_OTHERS = [
     (b"GIF8", "a GIF"),
     (b"%PDF", "a PDF"),
@@ -92,43 +83,6 @@ def _describe(data: bytes) -> str:
     return "an unknown format"
 
 
-def _trailing_data(data: bytes, fmt: str) -> bool:
-    """True when another file follows the image's own end (where polyglots hide one)."""
-    if fmt == "PNG":
-        end = data.rfind(b"IEND")
-        return end >= 0 and len(data) > end + 8
-    if fmt == "WEBP":
-        return int.from_bytes(data[4:8], "little") + 8 != len(data)
-    if fmt == "JPEG":
-        # Some phones append vendor trailers after the end marker; only a file signature
-        # there is refused (the served original is nosniff and typed image/jpeg anyway).
-        end = _jpeg_end(data)
-        return end is not None and APPENDED_FILE.search(data, end) is not None
-    return False
-
-
-def _jpeg_end(data: bytes) -> int | None:
-    """Offset just past the main image's end marker, walking segments and scans."""
-    i, n = 2, len(data)
-    while i + 2 <= n:
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xD9:
-            return i + 2
-        if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            i += 1 if marker == 0xFF else 2
-            continue
-        i += 2 + int.from_bytes(data[i + 2 : i + 4], "big")
-        if marker == 0xDA:
-            # Entropy-coded data stuffs FF as FF 00, so the next real marker ends the scan.
-            found = JPEG_MARKER.search(data, i)
-            if found is None:
-                return None
-            i = found.start()
-    return None
-
-
 def check_image(data: bytes, media_policy: dict) -> ImageInfo:
     """Refuse anything but one complete still image in an accepted format, within limits."""
     if not data:
@@ -141,7 +95,7 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
             "unsupported-media-type",
             415,
         )
-    if ACTIVE_CONTENT.search(data) or _trailing_data(data, fmt):
+    if carries_other_document(data, fmt):
         raise refuse(
             "The image carries another document (markup, script, archive or trailing data).",
             "polyglot-media",

@@ -120,3 +120,44 @@ def test_huge_exif_is_accepted_but_not_carried_into_the_display_image(client, wo
             exif = img.getexif()
             assert 0x010E not in exif and 0x010F not in exif
             assert len(img.info.get("exif", b"")) < 200
+
+
+def _png_with_text(text: bytes) -> bytes:
+    data = encode(photo((64, 48)), "PNG")
+    return data[:33] + png_chunk(b"tEXt", b"Comment\x00" + text) + data[33:]
+
+
+def _webp_with_chunk(kind: bytes, body: bytes) -> bytes:
+    data = encode(photo((64, 48)), "WEBP", quality=80)
+    chunk = kind + len(body).to_bytes(4, "little") + body + (b"\x00" if len(body) % 2 else b"")
+    riff = data[12:] + chunk
+    return b"RIFF" + (len(riff) + 4).to_bytes(4, "little") + b"WEBP" + riff
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _png_with_text(b"<script>alert(1)</script>"),
+        _webp_with_chunk(b"XMP ", b"<html><body onload=alert(1)></body></html>"),
+        _jpeg_with_comment(b"<?php system($_GET['c']); ?>"),
+        jpeg() + b"<script>alert(1)</script>",
+    ],
+    ids=["png text chunk", "webp xmp chunk", "jpeg comment php", "jpeg trailing script"],
+)
+def test_markup_in_metadata_or_tail_is_refused(client, world, media_root, data):
+    response = put(client, world, data)
+    assert response.status_code == 422
+    assert response.get_json()["type"] == "/problems/polyglot-media"
+    assert stored_files(media_root) == []
+
+
+def test_markup_like_bytes_inside_compressed_pixels_are_not_a_polyglot():
+    from server.media.polyglot import _jpeg_layout, carries_other_document
+
+    data = jpeg()
+    regions, end = _jpeg_layout(data)
+    scan_start = regions[-1][1]  # the last segment before the pixels is the SOS header
+    middle = (scan_start + end) // 2
+    chance = data[:middle] + b"<html" + data[middle + 5 :]
+    assert carries_other_document(chance, "JPEG") is False
+    assert carries_other_document(data[:40] + b"<html" + data[45:], "JPEG") is True
