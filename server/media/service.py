@@ -25,7 +25,7 @@ LIMIT_KEYS = ("max_bytes", "max_pixels", "original_cap_bytes")
 
 def check_sha(value: str) -> str:
     """The hash from a URL, refused unless it is exactly 64 lowercase hex digits."""
-    if not SHA256_RE.match(value or ""):
+    if not SHA256_RE.fullmatch(value or ""):
         raise ProblemError(
             400, "The media address must be a SHA-256 in lowercase hex.", slug="invalid-hash"
         )

@@ -15,7 +15,7 @@ from typing import BinaryIO, Protocol
 
 from flask import current_app
 
-SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
 
 class Storage(Protocol):
@@ -35,7 +35,7 @@ class LocalStorage:
 
     def _blob(self, sha256: str) -> Path:
         # The hash is the only thing that becomes a path: never let anything else in.
-        if not SHA256_RE.match(sha256):
+        if not SHA256_RE.fullmatch(sha256):
             raise ValueError("not a lowercase hex SHA-256")
         return self.root / "blobs" / sha256[:2] / sha256[2:4] / sha256
 

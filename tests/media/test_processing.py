@@ -79,7 +79,7 @@ def test_a_failure_is_retried_then_reported(client, world, app, no_processing, m
 
 def test_storage_refuses_any_name_but_a_hash(tmp_path):
     store = LocalStorage(tmp_path)
-    for name in ("../../etc/passwd", "a" * 63, "A" * 64, "/abs"):
+    for name in ("../../etc/passwd", "a" * 63, "A" * 64, "/abs", "a" * 64 + "\n"):
         with pytest.raises(ValueError):
             store.path(name)
     source = store.new_staging_file()

@@ -61,6 +61,7 @@ def test_zero_bytes_are_refused(client, world, media_root):
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85",
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855.jpg",
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b85%00",
+        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855%0A",
     ],
 )
 def test_path_tricks_in_the_hash_are_refused(client, world, media_root, address):
