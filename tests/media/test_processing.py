@@ -13,12 +13,27 @@ from tests.media.conftest import add_photo, fetch, put
 from tests.media.images import jpeg, sha
 
 
-def test_the_upload_answers_before_processing_and_status_follows(client, world, app):
+def test_the_upload_answers_before_processing_and_status_follows(client, world, app, monkeypatch):
+    import threading
+
+    from server.media import imaging
+
+    release = threading.Event()
+
+    def slow_normalize(source, profile):
+        assert release.wait(10), "the test never released processing"
+        return imaging.normalize(source, profile)
+
+    monkeypatch.setattr(processing, "normalize", slow_normalize)
     app.config["MEDIA_PROCESSING"] = "thread"
     data = jpeg((2400, 1800))
     response = put(client, world, data)
+    # The request finished while processing was still blocked.
     assert response.status_code == 201
-    assert response.get_json()["status"] in ("pending", "processing", "ready")
+    assert response.get_json()["status"] in ("pending", "processing")
+    status = client.get(f"/api/media/{sha(data)}/status", headers=world.auth("tech1"))
+    assert status.get_json()["status"] in ("pending", "processing")
+    release.set()
     processing.wait_for_background()
     status = client.get(f"/api/media/{sha(data)}/status", headers=world.auth("tech1"))
     assert status.get_json()["status"] == "ready"
