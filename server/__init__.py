@@ -54,8 +54,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.dealers.api import bp as dealers_bp
     from server.desk.api import bp as desk_bp
     from server.health import bp as health_bp
+    from server.media.api import bp as media_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp):
+    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, media_bp):
         api.register_blueprint(bp)
 
     from server.web.views import bp as web_bp

@@ -14,6 +14,7 @@ from server.field.models import (
     Signature,
     Visit,
 )
+from server.media.models import MediaObject, MediaUpload
 from server.warranty.models import WarrantyRecord
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "Job",
     "LoginAttempt",
     "Measurement",
+    "MediaObject",
+    "MediaUpload",
     "Note",
     "PartUsed",
     "Photo",

@@ -11,6 +11,8 @@ from marshmallow import Schema, ValidationError, fields, validate, validates, va
 
 # 3 kgf/cm² ("3 公斤"), the threshold above which a pressure-reducing valve is advised.
 KPA_PER_KGF_CM2 = 98.0665
+# No dealer may allow more pixels than this (Pillow's decompression-bomb guard is set to it).
+MAX_PIXELS_CEILING = 200_000_000
 
 
 class _Strict(Schema):
@@ -84,13 +86,22 @@ class FilterSchema(_Strict):
 
 class MediaSchema(_Strict):
     max_bytes = fields.Integer(load_default=25 * 1024 * 1024, validate=validate.Range(1))
-    max_pixels = fields.Integer(load_default=50_000_000, validate=validate.Range(1))
+    max_pixels = fields.Integer(
+        load_default=50_000_000, validate=validate.Range(1, MAX_PIXELS_CEILING)
+    )
     # Originals above this are not kept; their hash is recorded.
     original_cap_bytes = fields.Integer(load_default=8 * 1024 * 1024, validate=validate.Range(0))
     general_long_edge_px = fields.Integer(load_default=1600, validate=validate.Range(64, 8192))
     detail_long_edge_px = fields.Integer(load_default=2048, validate=validate.Range(64, 8192))
     thumbnail_px = fields.Integer(load_default=320, validate=validate.Range(32, 1024))
     keep_gps = fields.Boolean(load_default=False)
+    # Photo purposes whose digits must stay readable: larger long edge, 4:4:4 chroma.
+    detail_purposes = fields.List(
+        fields.String(validate=validate.Length(1, 40)),
+        load_default=lambda: ["gauge", "nameplate", "serial_number"],
+    )
+    display_quality = fields.Integer(load_default=80, validate=validate.Range(30, 95))
+    thumbnail_quality = fields.Integer(load_default=70, validate=validate.Range(30, 95))
 
 
 class PolicySchema(_Strict):

@@ -1,0 +1,1 @@
+"""Media: content-addressed uploads, Pillow normalization, signatures, safe serving."""

@@ -1,0 +1,154 @@
+"""Who may read media bytes: through a record in the reader's scope, or a signed URL."""
+
+import time
+import uuid
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from server.auth.models import User
+from server.desk.models import Job, Unit
+from server.desk.scope import jobs_query, units_query
+from server.errors import ProblemError
+from server.extensions import db
+from server.field.models import Photo, Signature
+from server.media.models import MediaObject
+from server.media.service import check_sha
+
+VARIANTS = ("original", "display", "thumb")
+MISSING_LIMIT = 500
+
+
+def not_found() -> ProblemError:
+    return ProblemError(404, "No such media.", slug="not-found")
+
+
+def readable(sha256: str, user: User) -> bool:
+    """True when a live Photo, Signature or Unit in the user's scope references the hash."""
+    jobs = sa.select(jobs_query(user).subquery().c.id)
+    units = sa.select(units_query(user).subquery().c.id)
+    refs = [
+        sa.select(Photo.id).where(
+            Photo.sha256 == sha256, Photo.deleted_at.is_(None), Photo.job_id.in_(jobs)
+        ),
+        sa.select(Signature.id).where(
+            Signature.png_sha256 == sha256,
+            Signature.deleted_at.is_(None),
+            Signature.job_id.in_(jobs),
+        ),
+        sa.select(Unit.id).where(Unit.proof_of_purchase_sha256 == sha256, Unit.id.in_(units)),
+    ]
+    return any(db.session.scalar(ref.limit(1)) is not None for ref in refs)
+
+
+@dataclass(frozen=True)
+class Blob:
+    sha256: str  # the blob's own hash: the ETag
+    mime: str
+    filename: str
+
+
+def blob_for(media: MediaObject, variant: str) -> Blob:
+    """Which stored blob serves `variant` of `media`, or a problem saying why not yet."""
+    ext = "png" if media.mime == "image/png" else media.mime.rsplit("/", 1)[1]
+    if variant == "original" or media.kind == "signature":
+        if not media.original_kept:
+            raise ProblemError(
+                410,
+                "The original was over the policy's size cap and was not kept; "
+                "its hash is the media address.",
+                slug="original-not-kept",
+            )
+        return Blob(media.sha256, media.mime, f"{media.sha256}.{ext}")
+    if media.status != "ready":
+        raise ProblemError(
+            409,
+            f"The {variant} image is not ready (status: {media.status}).",
+            slug="media-processing" if media.status != "failed" else "media-failed",
+            headers={"Retry-After": "2"} if media.status != "failed" else {},
+        )
+    sha = media.display_sha256 if variant == "display" else media.thumb_sha256
+    return Blob(sha, "image/jpeg", f"{media.sha256}-{variant}.jpg")
+
+
+def media_for_reader(sha256: str, user: User) -> MediaObject:
+    check_sha(sha256)
+    media = db.session.get(MediaObject, sha256)
+    if media is None or not readable(sha256, user):
+        raise not_found()
+    return media
+
+
+# --- signed URLs ---------------------------------------------------------------
+
+
+def _signer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="media-url-v1")
+
+
+def sign(secret: str, sha256: str, variant: str, expires_in: int) -> tuple[str, int]:
+    """A token for one variant of one media, valid until the returned Unix time."""
+    expires = int(time.time()) + expires_in
+    return _signer(secret).dumps([sha256, variant, expires]), expires
+
+
+def signed_path(secret: str, sha256: str, variant: str, expires_in: int) -> tuple[str, int]:
+    """The path of a signed URL (for webhook payloads: prefix the public base URL)."""
+    token, expires = sign(secret, sha256, variant, expires_in)
+    return f"/api/media/{sha256}/{variant}?token={token}", expires
+
+
+def check_signed(secret: str, token: str, sha256: str, variant: str) -> None:
+    """Refuse (403) a forged, mismatched or expired token."""
+    try:
+        signed_sha, signed_variant, expires = _signer(secret).loads(token)
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise ProblemError(403, "The link signature is not valid.", slug="bad-signature") from exc
+    if (signed_sha, signed_variant) != (sha256, variant):
+        raise ProblemError(403, "The link is for other media.", slug="bad-signature")
+    if not isinstance(expires, int) or expires < time.time():
+        raise ProblemError(403, "The link has expired; ask for a new one.", slug="link-expired")
+
+
+# --- missing media -------------------------------------------------------------
+
+
+def missing(user: User, job_id: uuid.UUID | None = None) -> list[dict]:
+    """Media referenced by records in the user's scope whose bytes the server lacks."""
+    jobs = jobs_query(user)
+    if job_id is not None:
+        jobs = jobs.where(Job.id == job_id)
+    job_ids = sa.select(jobs.subquery().c.id)
+    held = sa.select(MediaObject.sha256)
+    found: list[dict] = []
+    photos = sa.select(Photo.sha256, Photo.id, Photo.job_id).where(
+        Photo.job_id.in_(job_ids), Photo.deleted_at.is_(None), Photo.sha256.not_in(held)
+    )
+    signatures = sa.select(Signature.png_sha256, Signature.id, Signature.job_id).where(
+        Signature.job_id.in_(job_ids),
+        Signature.deleted_at.is_(None),
+        Signature.png_sha256.is_not(None),
+        Signature.png_sha256.not_in(held),
+    )
+    for kind, query in (("photo", photos), ("signature", signatures)):
+        for sha, record_id, jid in db.session.execute(query.limit(MISSING_LIMIT)):
+            found.append({"sha256": sha, "kind": kind, "record_id": record_id, "job_id": jid})
+    units = units_query(user)
+    if job_id is not None:
+        unit_of_job = sa.select(jobs.subquery().c.unit_id)
+        units = units.where(Unit.id.in_(unit_of_job))
+    unit_rows = db.session.execute(
+        sa.select(Unit.proof_of_purchase_sha256, Unit.id)
+        .where(
+            Unit.id.in_(sa.select(units.subquery().c.id)),
+            Unit.proof_of_purchase_sha256.is_not(None),
+            Unit.proof_of_purchase_sha256.not_in(held),
+        )
+        .limit(MISSING_LIMIT)
+    )
+    for sha, unit_id in unit_rows:
+        found.append(
+            {"sha256": sha, "kind": "proof_of_purchase", "record_id": unit_id, "job_id": None}
+        )
+    return found[:MISSING_LIMIT]

@@ -1,0 +1,219 @@
+"""Media API: content-addressed upload (PUT, or tus-style chunks), status, serving."""
+
+from datetime import timedelta
+
+import click
+from flask import current_app, g, request, send_file
+from flask_smorest import Blueprint
+
+from server.auth.access import load_user, requires
+from server.errors import ProblemError
+from server.extensions import db
+from server.media import access, processing, service, signatures, uploads
+from server.media import schemas as s
+from server.media.storage import get_storage
+
+bp = Blueprint("media", __name__, url_prefix="/api/media", description="Photos and signatures")
+
+UPLOADERS = ("technician", "dispatcher", "admin")
+ANY = ("admin", "dispatcher", "technician", "dealer")
+TUS = {"Tus-Resumable": "1.0.0"}
+YEAR = 365 * 24 * 3600
+
+
+def _purpose() -> str | None:
+    purpose = request.headers.get("X-Media-Purpose") or request.args.get("purpose")
+    return purpose[:40] if purpose else None
+
+
+def _accepted(media, created: bool):
+    db.session.commit()
+    if created:
+        processing.schedule(media.sha256)
+        db.session.refresh(media)
+    return media, 201 if created else 200
+
+
+@bp.route("/<sha256>", methods=["HEAD"])
+@requires(*UPLOADERS)
+def head_media(sha256):
+    """Whether the server holds these bytes (200) or not (404), so nothing is sent twice."""
+    service.check_sha(sha256)
+    media = service.get_media(sha256)
+    if media is None:
+        return "", 404
+    return "", 200, {"X-Media-Status": media.status, "X-Media-Bytes": str(media.byte_size)}
+
+
+@bp.put("/<sha256>")
+@requires(*UPLOADERS)
+@bp.response(200, s.MediaObjectSchema)
+@bp.alt_response(201, schema=s.MediaObjectSchema, description="Stored now")
+def put_media(sha256):
+    """Send the whole file; idempotent; refused unless the bytes hash to the address."""
+    # The app caps other bodies at MAX_JSON_BYTES; here the service counts against the
+    # dealer's policy while streaming (MAX_CONTENT_LENGTH stays the outer ceiling).
+    media, created = service.put_media(
+        sha256, request.stream, request.content_length, g.user, _purpose()
+    )
+    return _accepted(media, created)
+
+
+@bp.get("/<sha256>/status")
+@requires(*UPLOADERS)
+@bp.response(200, s.MediaObjectSchema)
+def media_status(sha256):
+    """Processing status; a stalled job (its process restarted) is picked up again here."""
+    service.check_sha(sha256)
+    media = service.get_media(sha256)
+    if media is None:
+        raise access.not_found()
+    if processing.needs_nudge(media):
+        processing.schedule(sha256)
+        db.session.refresh(media)
+    return media
+
+
+# --- chunked upload (tus 1.0 core semantics) -----------------------------------
+
+
+def _tus_version() -> None:
+    if request.headers.get("Tus-Resumable") != "1.0.0":
+        raise ProblemError(
+            412,
+            "Send Tus-Resumable: 1.0.0.",
+            slug="tus-version",
+            headers={"Tus-Version": "1.0.0"},
+        )
+
+
+def _offset_headers(offset: int, length: int) -> dict:
+    return {**TUS, "Upload-Offset": str(offset), "Upload-Length": str(length)}
+
+
+@bp.route("/<sha256>/upload", methods=["POST"])
+@requires(*UPLOADERS)
+def create_upload(sha256):
+    """Start a chunked upload of Upload-Length bytes (or learn how far one got)."""
+    _tus_version()
+    length = request.headers.get("Upload-Length", type=int)
+    had = service.get_media(service.check_sha(sha256)) is not None
+    offset, length = uploads.create(sha256, length, g.user, _purpose())
+    headers = _offset_headers(offset, length)
+    headers["Location"] = f"/api/media/{sha256}/upload"
+    return "", 200 if had or offset else 201, headers
+
+
+@bp.route("/<sha256>/upload", methods=["HEAD"])
+@requires(*UPLOADERS)
+def upload_offset(sha256):
+    _tus_version()
+    offset, length = uploads.status(sha256)
+    return "", 200, {**_offset_headers(offset, length), "Cache-Control": "no-store"}
+
+
+@bp.route("/<sha256>/upload", methods=["PATCH"])
+@requires(*UPLOADERS)
+def append_chunk(sha256):
+    """Append bytes at Upload-Offset; 409 when the server holds a different offset."""
+    _tus_version()
+    if request.mimetype != "application/offset+octet-stream":
+        raise ProblemError(
+            415, "Chunks are sent as application/offset+octet-stream.", slug="chunk-content-type"
+        )
+    offset = request.headers.get("Upload-Offset", type=int)
+    if offset is None or offset < 0:
+        raise ProblemError(400, "Upload-Offset must be a byte offset.", slug="upload-offset")
+    new_offset, media, created = uploads.append(sha256, offset, request.stream, g.user)
+    headers = {**TUS, "Upload-Offset": str(new_offset)}
+    if media is not None:
+        _accepted(media, created)
+        headers["X-Media-Status"] = media.status
+    return "", 204, headers
+
+
+@bp.route("/<sha256>/upload", methods=["DELETE"])
+@requires(*UPLOADERS)
+def abandon_upload(sha256):
+    _tus_version()
+    uploads.abandon(sha256)
+    return "", 204, TUS
+
+
+# --- reading -------------------------------------------------------------------
+
+
+@bp.get("/missing")
+@requires(*ANY)
+@bp.arguments(s.MissingQuerySchema, location="query")
+@bp.response(200, s.MissingSchema)
+def missing_media(args):
+    """Media that records in your scope reference but the server does not hold yet."""
+    return {"items": access.missing(g.user, args["job_id"])}
+
+
+@bp.get("/<sha256>/link")
+@requires(*ANY)
+@bp.arguments(s.LinkQuerySchema, location="query")
+@bp.response(200, s.LinkSchema)
+def media_link(args, sha256):
+    """A signed, expiring URL for one variant (for dealers' systems and webhooks)."""
+    access.media_for_reader(sha256, g.user)
+    path, expires = access.signed_path(
+        current_app.config["SECRET_KEY"], sha256, args["variant"], args["expires_in"]
+    )
+    return {"url": request.url_root.rstrip("/") + path, "expires_at": expires}
+
+
+@bp.get("/<sha256>/<any(original, display, thumb):variant>")
+def media_bytes(sha256, variant):
+    """The bytes: by bearer token and scope, or by a signed URL (?token=)."""
+    service.check_sha(sha256)
+    if "token" in request.args:
+        secret = current_app.config["SECRET_KEY"]
+        access.check_signed(secret, request.args["token"], sha256, variant)
+        media = service.get_media(sha256)
+        if media is None:
+            raise access.not_found()
+    else:
+        media = access.media_for_reader(sha256, load_user())
+    blob = access.blob_for(media, variant)
+    store = get_storage()
+    if not store.exists(blob.sha256):
+        raise access.not_found()
+    # A local store hands over a path (sendfile); a remote one a stream.
+    source = store.path(blob.sha256) or store.open(blob.sha256)
+    # conditional: If-None-Match → 304, and Range requests (resumable original downloads).
+    response = send_file(
+        source, mimetype=blob.mime, conditional=True, etag=blob.sha256, max_age=YEAR
+    )
+    response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Disposition"] = f'inline; filename="{blob.filename}"'
+    return response
+
+
+@bp.post("/signatures")
+@requires(*UPLOADERS)
+@bp.arguments(s.SignatureRenderSchema)
+@bp.response(201, s.MediaObjectSchema)
+def render_signature(args):
+    """Render and keep the PNG for signature_pad stroke data; returns its hash."""
+    media = signatures.store_signature(
+        args["strokes"], args["width"], args["height"], uploaded_by=g.user.id
+    )
+    db.session.commit()
+    return media
+
+
+@bp.cli.command("process-pending")
+def process_pending_command():
+    """Derive display images for media left pending (e.g. after a restart)."""
+    print(f"processed {processing.process_pending()} media")
+
+
+@bp.cli.command("sweep-uploads")
+@click.option("--days", default=7, show_default=True, help="untouched for this long")
+def sweep_uploads_command(days):
+    """Drop abandoned chunked uploads and stray staging files."""
+    print(f"dropped {uploads.sweep(timedelta(days=days))} uploads")

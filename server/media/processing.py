@@ -1,0 +1,172 @@
+"""Deriving display and thumbnail after the upload is verified, off the request.
+
+A state machine in `media_objects`, safe with any number of processes: a worker
+claims a row with one conditional UPDATE (pending, or processing with an expired
+lease), so two processes never derive the same media at once, and a process that
+died mid-way leaves a lease that expires and is claimed again.
+"""
+
+import hashlib
+import logging
+import threading
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import Flask, current_app
+
+from server.auth.models import User
+from server.common.models import utcnow
+from server.dealers.models import Dealer
+from server.dealers.policy import default_policy
+from server.desk.models import Job
+from server.extensions import db
+from server.field.models import Photo
+from server.media.imaging import normalize, profile_for
+from server.media.models import MediaObject
+from server.media.service import upload_policy
+from server.media.storage import get_storage
+
+log = logging.getLogger(__name__)
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+_threads: list[threading.Thread] = []
+
+
+def claim(sha256: str) -> bool:
+    """Take the processing lease on one media row; False when someone else holds it."""
+    now = utcnow()
+    claimable = sa.or_(
+        MediaObject.status == "pending",
+        sa.and_(MediaObject.status == "processing", MediaObject.claimed_at < now - LEASE),
+    )
+    result = db.session.execute(
+        sa.update(MediaObject)
+        .where(MediaObject.sha256 == sha256, claimable, MediaObject.attempts < MAX_ATTEMPTS)
+        .values(status="processing", claimed_at=now, attempts=MediaObject.attempts + 1)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _policy_and_purpose(media: MediaObject) -> tuple[dict, str | None]:
+    """A Photo record's job decides, when one exists; else the uploader's policy."""
+    photo = db.session.scalar(
+        sa.select(Photo).where(Photo.sha256 == media.sha256, Photo.deleted_at.is_(None)).limit(1)
+    )
+    if photo is not None:
+        dealer = db.session.get(Dealer, db.session.get(Job, photo.job_id).dealer_id)
+        return dealer.policy["media"], photo.purpose
+    if media.dealer_id is not None:
+        return db.session.get(Dealer, media.dealer_id).policy["media"], media.purpose
+    uploader = db.session.get(User, media.uploaded_by) if media.uploaded_by else None
+    if uploader is not None:
+        return upload_policy(uploader)[0], media.purpose
+    return default_policy()["media"], media.purpose
+
+
+def process(sha256: str) -> str | None:
+    """Derive one claimed media's display and thumbnail; returns the final status."""
+    if not claim(sha256):
+        return None
+    media = db.session.get(MediaObject, sha256)
+    store = get_storage()
+    try:
+        media_policy, purpose = _policy_and_purpose(media)
+        with store.open(sha256) as source:
+            derived = normalize(source, profile_for(media_policy, purpose))
+        display_sha = hashlib.sha256(derived.display).hexdigest()
+        thumb_sha = hashlib.sha256(derived.thumb).hexdigest()
+        store.put_bytes(display_sha, derived.display)
+        store.put_bytes(thumb_sha, derived.thumb)
+        media.display_sha256, media.thumb_sha256 = display_sha, thumb_sha
+        media.display_width, media.display_height = derived.width, derived.height
+        media.display_bytes = len(derived.display)
+        media.status, media.error = "ready", None
+        media.purpose = purpose  # the purpose the display was derived for
+        over_cap = media.byte_size > media_policy["original_cap_bytes"]
+        media.original_kept = not over_cap
+        db.session.commit()
+        if over_cap:
+            # Only after the derived files are recorded: the key keeps the original's hash.
+            store.delete(sha256)
+    except Exception as exc:
+        db.session.rollback()
+        log.exception("media %s failed to process", sha256)
+        media = db.session.get(MediaObject, sha256)
+        media.status = "failed" if media.attempts >= MAX_ATTEMPTS else "pending"
+        media.error = f"{exc.__class__.__name__}"[:300]
+        db.session.commit()
+    return media.status
+
+
+def schedule(sha256: str, app: Flask | None = None) -> None:
+    """Process in a background thread (default), now ("inline"), or not here ("off":
+    a separate `flask media process-pending` worker does it)."""
+    app = app or current_app._get_current_object()
+    mode = app.config.get("MEDIA_PROCESSING", "thread")
+    if mode == "off":
+        return
+    if mode == "inline":
+        process(sha256)
+        return
+
+    def run():
+        with app.app_context():
+            try:
+                process(sha256)
+            finally:
+                db.session.remove()
+
+    thread = threading.Thread(target=run, name=f"media-{sha256[:8]}", daemon=True)
+    _threads[:] = [t for t in _threads if t.is_alive()]
+    _threads.append(thread)
+    thread.start()
+
+
+def wait_for_background(timeout: float = 30.0) -> None:
+    """Join the background threads this process started (tests, graceful shutdown)."""
+    for thread in list(_threads):
+        thread.join(timeout)
+
+
+def photo_recorded(sha256: str, purpose: str, media_policy: dict) -> bool:
+    """Re-derive when a Photo record's purpose needs another size than the bytes got.
+
+    For the sync feature's add_photo: bytes uploaded before their record were processed
+    with the uploader's hint; a gauge photo must not stay at 1600 px 4:2:0. Returns True
+    when the media went back to pending; the caller commits, then calls schedule(sha256).
+    """
+    media = db.session.get(MediaObject, sha256)
+    if media is None or media.kind != "image" or media.status not in ("ready", "failed"):
+        return False
+    if profile_for(media_policy, purpose) == profile_for(media_policy, media.purpose):
+        return False
+    if not media.original_kept:
+        return False  # the original is gone; the display made from it stays
+    media.status, media.attempts, media.claimed_at = "pending", 0, None
+    return True
+
+
+def process_pending(limit: int = 100) -> int:
+    """Process what is pending or whose lease expired (CLI sweep; any process may run it)."""
+    stale = utcnow() - LEASE
+    shas = db.session.scalars(
+        sa.select(MediaObject.sha256)
+        .where(
+            sa.or_(
+                MediaObject.status == "pending",
+                sa.and_(MediaObject.status == "processing", MediaObject.claimed_at < stale),
+            ),
+            MediaObject.attempts < MAX_ATTEMPTS,
+        )
+        .limit(limit)
+    ).all()
+    return sum(1 for sha in shas if process(sha) == "ready")
+
+
+def needs_nudge(media: MediaObject) -> bool:
+    """Pending with no live worker (e.g. the process that received it restarted)."""
+    if media.status == "processing":
+        return media.claimed_at is not None and media.claimed_at < utcnow() - LEASE
+    return media.status == "pending" and media.updated_at < utcnow() - timedelta(seconds=30)

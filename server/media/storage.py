@@ -1,0 +1,102 @@
+"""Where media bytes live: a small interface, a local folder by default.
+
+Every blob is stored under its own SHA-256, sharded two levels deep
+(ab/cd/abcd…) so no directory grows huge. A blob only ever appears complete:
+it is written to a temporary file, fsynced, then renamed into place. An
+S3-compatible store implements the same four methods (put = PutObject with
+the hash as key, open = GetObject, path = None so serving streams).
+"""
+
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+from flask import current_app
+
+SHA256_RE = re.compile(r"[0-9a-f]{64}")
+
+
+class Storage(Protocol):
+    """What media code needs of a blob store (staging and partial files stay local)."""
+
+    def exists(self, sha256: str) -> bool: ...
+    def put(self, sha256: str, source: Path) -> None: ...
+    def put_bytes(self, sha256: str, data: bytes) -> None: ...
+    def open(self, sha256: str) -> BinaryIO: ...
+    def path(self, sha256: str) -> Path | None: ...
+    def delete(self, sha256: str) -> None: ...
+
+
+class LocalStorage:
+    """A folder; safe for several processes on one machine (rename is atomic)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+        self.staging = self.root / "staging"
+
+    def _blob(self, sha256: str) -> Path:
+        # The hash is the only thing that becomes a path: never let anything else in.
+        if not SHA256_RE.fullmatch(sha256):
+            raise ValueError("not a lowercase hex SHA-256")
+        return self.root / "blobs" / sha256[:2] / sha256[2:4] / sha256
+
+    def exists(self, sha256: str) -> bool:
+        return self._blob(sha256).is_file()
+
+    def put(self, sha256: str, source: Path) -> None:
+        """Move a complete, fsynced staging file into place (atomic, idempotent)."""
+        target = self._blob(sha256)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+        _fsync_dir(target.parent)
+
+    def put_bytes(self, sha256: str, data: bytes) -> None:
+        tmp = self.new_staging_file()
+        try:
+            with open(tmp, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            self.put(sha256, tmp)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    def open(self, sha256: str) -> BinaryIO:
+        return open(self._blob(sha256), "rb")
+
+    def path(self, sha256: str) -> Path | None:
+        return self._blob(sha256)
+
+    def delete(self, sha256: str) -> None:
+        self._blob(sha256).unlink(missing_ok=True)
+
+    def new_staging_file(self) -> Path:
+        """A fresh temporary file on the same file system as the blobs (rename stays atomic)."""
+        self.staging.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.staging, prefix="up-", suffix=".tmp")
+        os.close(fd)
+        return Path(name)
+
+    def part_path(self, sha256: str) -> Path:
+        """The growing file of a chunked upload (one per hash)."""
+        self._blob(sha256)  # validates the name
+        (self.root / "partial").mkdir(parents=True, exist_ok=True)
+        return self.root / "partial" / f"{sha256}.part"
+
+
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def get_storage() -> LocalStorage:
+    app = current_app._get_current_object()
+    store = app.extensions.get("media_storage")
+    if store is None or str(store.root) != str(app.config["MEDIA_ROOT"]):
+        store = app.extensions["media_storage"] = LocalStorage(app.config["MEDIA_ROOT"])
+    return store
