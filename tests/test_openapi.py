@@ -4,7 +4,7 @@ import re
 
 
 def _spec_path(rule: str) -> str:
-    return re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule)
+    return re.sub(r"<(?:[^:>]+:)?(\w+)>", r"{\1}", rule)
 
 
 def test_openapi_lists_every_api_endpoint_and_method(client, app):
