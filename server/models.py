@@ -14,10 +14,12 @@ from server.field.models import (
     Signature,
     Visit,
 )
+from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
 from server.warranty.models import WarrantyRecord
 
 __all__ = [
     "AuditEntry",
+    "ChangeLog",
     "ChecklistAnswer",
     "Customer",
     "Dealer",
@@ -31,6 +33,10 @@ __all__ = [
     "Photo",
     "ServiceRequest",
     "Signature",
+    "SyncClient",
+    "SyncConflict",
+    "SyncMutation",
+    "SyncState",
     "Unit",
     "User",
     "Visit",
