@@ -34,9 +34,10 @@ class PushSchema(StrictSchema):
 
 
 class PullQuerySchema(StrictSchema):
-    schema_version = Int(load_default=1)
+    # Query strings carry text: these integers are parsed, not strict.
+    schema_version = fields.Integer(load_default=1)
     cursor = fields.String(load_default=None, validate=validate.Length(max=120))
-    limit = Int(load_default=500, validate=validate.Range(min=1, max=1000))
+    limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
 class RulesQuerySchema(StrictSchema):
@@ -186,8 +187,8 @@ class ConflictSchema(StrictSchema):
 class ConflictQuerySchema(StrictSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "resolved"]))
     job_id = fields.UUID(load_default=None)
-    page = Int(load_default=1, validate=validate.Range(min=1))
-    page_size = Int(load_default=50, validate=validate.Range(min=1, max=500))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class ResolveSchema(StrictSchema):

@@ -114,3 +114,14 @@ def tech1(client, world):
 @pytest.fixture
 def tech2(client, world):
     return Device(client, world.auth("tech2"))
+
+
+def dealer_id(app, n: int) -> str:
+    """The id of the world's dealer n (world.ids["dealer1"] holds the dealer *user*'s id)."""
+    from server.dealers.models import Dealer
+
+    name = {1: "示例净水", 2: "清泉净水"}[n]
+    with app.app_context():
+        found = str(db.session.scalar(sa.select(Dealer.id).where(Dealer.name == name)))
+        db.session.remove()
+        return found
