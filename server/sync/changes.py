@@ -87,6 +87,11 @@ def _after_flush(session: Session, _context) -> None:
             pending[(entity, obj.id, "delete", None)] = _job_id_of(obj)
 
 
+def record(session: Session, entity: str, entity_id, job_id=None, op="upsert") -> None:
+    """Log a change made without the unit of work (a Core insert on a hot path)."""
+    session.info.setdefault(PENDING, {})[(entity, entity_id, op, None)] = job_id
+
+
 def _before_commit(session: Session) -> None:
     if session.in_nested_transaction():
         return  # releasing a savepoint; the log is written once, at the real commit

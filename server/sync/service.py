@@ -3,13 +3,14 @@
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import FlushError
 
 from server.common.models import utcnow
 from server.errors import ProblemError
 from server.extensions import db
 from server.sync.merge import Rejected
 from server.sync.models import SyncClient, SyncMutation
-from server.sync.mutations import MUTATIONS, Context
+from server.sync.mutations import MUTATIONS, Context, already_created
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -68,14 +69,22 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
         args = schema.load(raw_args)
     except ValidationError as exc:
         return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
+    ctx.creating = None
     try:
         with db.session.begin_nested():
             return handler(ctx, args)
     except Rejected as exc:
         return _rejected(exc.reason, exc.detail, **exc.extra)
-    except (IntegrityError, DataError) as exc:
+    except (IntegrityError, DataError, FlushError) as exc:
+        try:
+            duplicate = already_created(ctx)
+        except Rejected as taken:
+            return _rejected(taken.reason, taken.detail)
+        if duplicate is not None:
+            return duplicate
         # A constraint the schema could not see (a foreign key, a check): permanent.
-        return _rejected("constraint", f"The database refused it ({type(exc.orig).__name__}).")
+        cause = type(getattr(exc, "orig", exc)).__name__
+        return _rejected("constraint", f"The database refused it ({cause}).")
 
 
 def push(user, envelope: dict, max_batch: int) -> dict:
@@ -102,7 +111,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
             )
         )
     }
-    results, gap = [], None
+    results, gap, records, jobs = [], None, [], {}
     for m in ordered:
         mid = m["mutation_id"]
         if mid <= last:
@@ -118,20 +127,25 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         if mid != last + 1:
             gap = {"expected": last + 1, "received": mid}
             break
-        ctx = Context(user=user, client_id=client.id, mutation_id=mid)
+        ctx = Context(user=user, client_id=client.id, mutation_id=mid, jobs=jobs)
         result = {"mutation_id": mid, **apply_one(ctx, m["name"], m["args"])}
-        record = SyncMutation(
-            client_id=client.id,
-            mutation_id=mid,
-            name=m["name"][:60],
-            status=result["status"],
-            result=result,
-            client_at=m.get("at"),
+        records.append(
+            {
+                "client_id": client.id,
+                "mutation_id": mid,
+                "name": m["name"][:60],
+                "status": result["status"],
+                "result": result,
+                "client_at": m.get("at"),
+                "processed_at": utcnow(),
+            }
         )
-        db.session.add(record)
-        replayed[mid] = record
+        replayed[mid] = SyncMutation(result=result)
         results.append(result)
         last = mid
+    if records:
+        # One multi-row insert, in the same transaction as the work it records.
+        db.session.execute(sa.insert(SyncMutation), records)
     client.last_mutation_id = last
     db.session.commit()
     response = {
