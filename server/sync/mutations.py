@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.auth.models import OFFICE_ROLES, User
+from server.common.models import utcnow
 from server.dealers.models import Dealer
 from server.dealers.policy import KPA_PER_KGF_CM2
 from server.desk.models import Job
@@ -20,7 +21,6 @@ from server.field.models import (
     Signature,
     Visit,
 )
-from server.common.models import utcnow
 from server.sync import changes
 from server.sync import schemas as s
 from server.sync.merge import Rejected, merge, open_conflict
@@ -46,6 +46,8 @@ class Context:
     jobs: dict = field(default_factory=dict)
     # What the running mutation tried to create, to tell a duplicate from a clash.
     creating: tuple | None = None
+    # True when the caller already opened this mutation's savepoint.
+    in_savepoint: bool = True
 
 
 def _had_job(user: User, job: Job) -> bool:
@@ -137,18 +139,31 @@ def _evidence(ctx: Context, model, args: dict, **values) -> dict:
         "updated_at": now,
         **values,
     }
+    if ctx.in_savepoint:
+        return _write_evidence(ctx, model, row, job, clash)
+    if clash is None:
+        # The common case touches no ORM object, so a plain SAVEPOINT is enough.
+        with changes.plain_savepoint(db.session):
+            db.session.execute(model.__table__.insert(), [row])
+        changes.record(db.session, model.__tablename__, row["id"], job.id)
+        return {"status": "applied"}
+    with db.session.begin_nested():
+        return _write_evidence(ctx, model, row, job, clash)
+
+
+def _write_evidence(ctx, model, row, job, clash) -> dict:
     db.session.execute(model.__table__.insert(), [row])
-    changes.record(db.session, model.__tablename__, args["id"], job.id)
-    if clash is not None:
-        conflict = _scope_conflict(ctx, job, clash)
-        db.session.flush()
-        return {
-            "status": "conflict",
-            "reason": clash,
-            "conflicts": [str(conflict.id)],
-            "detail": "kept; the job changed while you were offline",
-        }
-    return {"status": "applied"}
+    changes.record(db.session, model.__tablename__, row["id"], job.id)
+    if clash is None:
+        return {"status": "applied"}
+    conflict = _scope_conflict(ctx, job, clash)
+    db.session.flush()
+    return {
+        "status": "conflict",
+        "reason": clash,
+        "conflicts": [str(conflict.id)],
+        "detail": "kept; the job changed while you were offline",
+    }
 
 
 def start_visit(ctx, a):
@@ -308,6 +323,17 @@ def complete_job(ctx, a):
     db.session.flush()
     return {"status": "applied"}
 
+
+# Evidence creates open their own savepoint: a plain one when no ORM object is touched.
+OWN_SAVEPOINT = {
+    "answer_checklist",
+    "add_measurement",
+    "add_photo",
+    "add_signature",
+    "add_part",
+    "add_fee",
+    "add_note",
+}
 
 MUTATIONS = {
     "start_visit": (s.StartVisitArgs(), start_visit),

@@ -10,7 +10,7 @@ from server.errors import ProblemError
 from server.extensions import db
 from server.sync.merge import Rejected
 from server.sync.models import SyncClient, SyncMutation
-from server.sync.mutations import MUTATIONS, Context, already_created
+from server.sync.mutations import MUTATIONS, OWN_SAVEPOINT, Context, already_created
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -70,7 +70,10 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
     except ValidationError as exc:
         return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
     ctx.creating = None
+    ctx.in_savepoint = name not in OWN_SAVEPOINT
     try:
+        if not ctx.in_savepoint:
+            return handler(ctx, args)
         with db.session.begin_nested():
             return handler(ctx, args)
     except Rejected as exc:

@@ -185,6 +185,26 @@ def test_push_needs_a_token_and_a_syncing_role(client, world):
 
 def test_a_resent_create_under_a_new_mutation_id_is_a_duplicate(app, world, tech1):
     n = note(world.ids["job1"])
-    body = tech1.push(tech1.mutation("add_note", **n), tech1.mutation("add_note", **n))
-    assert [r["status"] for r in body["results"]] == ["applied", "duplicate"]
+    body = tech1.push(
+        tech1.mutation("add_note", **n),
+        tech1.mutation("add_note", **n),
+        tech1.mutation("add_note", **note(world.ids["job1"])),  # the transaction still works
+    )
+    assert [r["status"] for r in body["results"]] == ["applied", "duplicate", "applied"]
+    assert count(app, Note) == 2
+
+
+def test_an_id_taken_by_another_jobs_record_is_rejected(app, client, world, tech1):
+    n = note(world.ids["job1"])
+    tech1.push(tech1.mutation("add_note", **n))
+    with app.app_context():
+        from server.desk.models import Job
+        from server.extensions import db
+
+        db.session.get(Job, uuid.UUID(world.ids["job2"])).technician_id = uuid.UUID(
+            world.ids["tech1"]
+        )
+        db.session.commit()
+    body = tech1.push(tech1.mutation("add_note", **{**n, "job_id": world.ids["job2"]}))
+    assert body["results"][0]["reason"] == "id_taken"
     assert count(app, Note) == 1
