@@ -103,17 +103,17 @@ def push(user, envelope: dict, max_batch: int) -> dict:
     client = claim_client(user, envelope["client_id"], envelope["schema_version"])
     last = client.last_mutation_id
     ordered = sorted(mutations, key=lambda m: m["mutation_id"])
-    replayed = {
-        r.mutation_id: r
-        for r in db.session.scalars(
-            sa.select(SyncMutation).where(
-                SyncMutation.client_id == client.id,
-                SyncMutation.mutation_id.in_(
-                    [m["mutation_id"] for m in ordered if m["mutation_id"] <= last]
-                ),
+    seen = [m["mutation_id"] for m in ordered if m["mutation_id"] <= last]
+    replayed = {}
+    if seen:
+        replayed = {
+            r.mutation_id: r
+            for r in db.session.scalars(
+                sa.select(SyncMutation).where(
+                    SyncMutation.client_id == client.id, SyncMutation.mutation_id.in_(seen)
+                )
             )
-        )
-    }
+        }
     results, gap, records, jobs = [], None, [], {}
     for m in ordered:
         mid = m["mutation_id"]

@@ -117,7 +117,7 @@ def tech2(client, world):
 
 
 def dealer_id(app, n: int) -> str:
-    """The id of the world's dealer n (world.ids["dealer1"] holds the dealer *user*'s id)."""
+    """The id of the world's dealer n (by name: world.ids names dealer users "dealer1/2")."""
     from server.dealers.models import Dealer
 
     name = {1: "示例净水", 2: "清泉净水"}[n]

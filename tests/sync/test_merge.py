@@ -188,3 +188,28 @@ def test_a_job_never_assigned_to_the_technician_is_out_of_scope(app, world, tech
     body = tech2.push(tech2.mutation("add_note", **note(world.ids["job1"])))
     assert body["results"][0]["reason"] == "out_of_scope"
     assert count(app, Note) == 0 and _conflicts(app) == []
+
+
+def test_an_edit_the_database_refuses_leaves_no_trace_in_the_change_log(app, world, tech1):
+    """The savepoint rollback also drops the changes it had captured for the log."""
+    from server.sync.models import ChangeLog
+
+    job = world.ids["job1"]
+    before = _job(app, job)
+    with app.app_context():
+        logged = db.session.scalar(sa.select(sa.func.max(ChangeLog.seq)))
+        db.session.remove()
+    body = tech1.push(
+        # window_end before window_start: the CHECK constraint refuses it at flush time.
+        edit(tech1, job, window_end=(before.window_end.isoformat(), "2020-01-01T00:00:00+00:00")),
+        tech1.mutation("add_note", **note(job)),
+    )
+    assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
+    assert body["results"][0]["reason"] == "constraint"
+    assert _job(app, job).window_end == before.window_end
+    with app.app_context():
+        entities = db.session.scalars(
+            sa.select(ChangeLog.entity).where(ChangeLog.seq > logged)
+        ).all()
+        db.session.remove()
+    assert entities == ["job_notes"]

@@ -61,7 +61,6 @@ def test_pushed_evidence_and_office_edits_arrive_on_the_next_pull(app, client, w
     job = world.ids["job1"]
     n = note(job, "带了新接头")
     tech1.push(tech1.mutation("add_note", **n))
-    # Full body: the desk's PATCH schema still requires name and phone (reported to the lead).
     r = client.patch(
         f"/api/customers/{world.ids['customer1']}",
         headers=world.auth("dispatcher"),
