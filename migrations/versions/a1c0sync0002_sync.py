@@ -31,9 +31,7 @@ def upgrade():
     sqlite_autoincrement=True
     )
     with op.batch_alter_table('change_log', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_change_log_at'), ['at'], unique=False)
         batch_op.create_index('ix_change_log_audience_seq', ['audience_id', 'seq'], unique=False)
-        batch_op.create_index('ix_change_log_entity_seq', ['entity', 'entity_id', 'seq'], unique=False)
         batch_op.create_index('ix_change_log_job_seq', ['job_id', 'seq'], unique=False)
 
     op.create_table('sync_state',
@@ -111,8 +109,6 @@ def downgrade():
     op.drop_table('sync_state')
     with op.batch_alter_table('change_log', schema=None) as batch_op:
         batch_op.drop_index('ix_change_log_job_seq')
-        batch_op.drop_index('ix_change_log_entity_seq')
         batch_op.drop_index('ix_change_log_audience_seq')
-        batch_op.drop_index(batch_op.f('ix_change_log_at'))
 
     op.drop_table('change_log')

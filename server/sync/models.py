@@ -58,7 +58,6 @@ class ChangeLog(db.Model):
     __table_args__ = (
         sa.Index("ix_change_log_job_seq", "job_id", "seq"),
         sa.Index("ix_change_log_audience_seq", "audience_id", "seq"),
-        sa.Index("ix_change_log_entity_seq", "entity", "entity_id", "seq"),
         {"sqlite_autoincrement": True},
     )
 
@@ -68,7 +67,8 @@ class ChangeLog(db.Model):
     op: Mapped[str] = mapped_column(Choice(*CHANGE_OPS, name="change_op"), nullable=False)
     job_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     audience_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
-    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow, index=True)
+    # Not indexed: only the daily prune reads it, and every push writes this table.
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
 
 
 class SyncState(db.Model):
