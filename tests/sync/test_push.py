@@ -208,3 +208,28 @@ def test_an_id_taken_by_another_jobs_record_is_rejected(app, client, world, tech
     body = tech1.push(tech1.mutation("add_note", **{**n, "job_id": world.ids["job2"]}))
     assert body["results"][0]["reason"] == "id_taken"
     assert count(app, Note) == 1
+
+
+def test_an_unreachable_database_is_a_503_with_retry_after(app, world, tech1):
+    """The app pointed at a PostgreSQL port where nothing listens: the driver's connection
+    is refused, the push answers 503 and the device keeps its batch."""
+    import sqlalchemy as sa
+
+    engines = app.extensions["sqlalchemy"]._app_engines[app]  # no public way to swap it
+    original = engines[None]
+    dead = sa.create_engine(
+        "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", connect_args={"connect_timeout": 2}
+    )
+    engines[None] = dead
+    batch = [tech1.mutation("add_note", **note(world.ids["job1"]))]
+    try:
+        response = tech1.send(batch)
+    finally:
+        engines[None] = original
+        dead.dispose()
+    body = _problem(response, 503)
+    assert body["type"].endswith("database-unavailable")
+    assert int(response.headers["Retry-After"]) > 0
+    assert count(app, Note) == 0 and count(app, SyncClient) == 0
+    # Back online, the same batch goes through.
+    assert [r["status"] for r in tech1.push(*batch)["results"]] == ["applied"]
