@@ -48,6 +48,12 @@ class Context:
     creating: tuple | None = None
     # True when the caller already opened this mutation's savepoint.
     in_savepoint: bool = True
+    # PostgreSQL: evidence inserts wait here to be sent as one pipeline (fastpath.py).
+    queue: list | None = None
+
+
+class FlushFirst(Exception):
+    """Queued inserts must be written before this mutation may run."""
 
 
 def _had_job(user: User, job: Job) -> bool:
@@ -141,6 +147,13 @@ def _evidence(ctx: Context, model, args: dict, **values) -> dict:
     }
     if ctx.in_savepoint:
         return _write_evidence(ctx, model, row, job, clash)
+    if ctx.queue is not None:
+        if clash is None:
+            result = {"mutation_id": ctx.mutation_id, "status": "queued"}
+            ctx.queue.append((result, model, row))
+            return result
+        if ctx.queue:
+            raise FlushFirst
     if clash is None:
         # The common case touches no ORM object, so a plain SAVEPOINT is enough.
         with changes.plain_savepoint(db.session):

@@ -8,9 +8,16 @@ from sqlalchemy.orm.exc import FlushError
 from server.common.models import utcnow
 from server.errors import ProblemError
 from server.extensions import db
+from server.sync import fastpath
 from server.sync.merge import Rejected
 from server.sync.models import SyncClient, SyncMutation
-from server.sync.mutations import MUTATIONS, OWN_SAVEPOINT, Context, already_created
+from server.sync.mutations import (
+    MUTATIONS,
+    OWN_SAVEPOINT,
+    Context,
+    FlushFirst,
+    already_created,
+)
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
@@ -61,10 +68,27 @@ def _rejected(reason, detail, **extra):
     return {"status": "rejected", "reason": reason, "detail": detail, **extra}
 
 
+def _has_nul(value) -> bool:
+    """PostgreSQL text cannot hold U+0000; refuse it everywhere, the same on every database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
     if name not in MUTATIONS:
         return _rejected("unknown_mutation", f"No mutation named {name!r}.")
     schema, handler = MUTATIONS[name]
+    if _has_nul(raw_args):
+        return _rejected(
+            "invalid_args",
+            "Text may not contain NUL (U+0000) characters.",
+            errors={"args": ["contains U+0000"]},
+        )
     try:
         args = schema.load(raw_args)
     except ValidationError as exc:
@@ -114,7 +138,8 @@ def push(user, envelope: dict, max_batch: int) -> dict:
                 )
             )
         }
-    results, gap, records, jobs = [], None, [], {}
+    results, gap, done, jobs = [], None, [], {}
+    queue = [] if fastpath.enabled() else None
     for m in ordered:
         mid = m["mutation_id"]
         if mid <= last:
@@ -130,25 +155,40 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         if mid != last + 1:
             gap = {"expected": last + 1, "received": mid}
             break
-        ctx = Context(user=user, client_id=client.id, mutation_id=mid, jobs=jobs)
-        result = {"mutation_id": mid, **apply_one(ctx, m["name"], m["args"])}
-        records.append(
-            {
-                "client_id": client.id,
-                "mutation_id": mid,
-                "name": m["name"][:60],
-                "status": result["status"],
-                "result": result,
-                "client_at": m.get("at"),
-                "processed_at": utcnow(),
-            }
-        )
+        if queue and m["name"] not in OWN_SAVEPOINT:
+            fastpath.drain(queue)  # keep the order of effects: queued inserts go first
+        ctx = Context(user=user, client_id=client.id, mutation_id=mid, jobs=jobs, queue=queue)
+        try:
+            outcome = apply_one(ctx, m["name"], m["args"])
+        except FlushFirst:
+            fastpath.drain(queue)
+            outcome = apply_one(ctx, m["name"], m["args"])
+        # A queued result is filled in when its insert is written (fastpath.drain).
+        result = outcome if outcome["status"] == "queued" else {"mutation_id": mid, **outcome}
+        done.append((m, result))
         replayed[mid] = SyncMutation(result=result)
         results.append(result)
         last = mid
-    if records:
+    if queue:
+        fastpath.drain(queue)
+    if done:
         # One multi-row insert, in the same transaction as the work it records.
-        db.session.execute(sa.insert(SyncMutation), records)
+        now = utcnow()
+        db.session.execute(
+            sa.insert(SyncMutation),
+            [
+                {
+                    "client_id": client.id,
+                    "mutation_id": r["mutation_id"],
+                    "name": m["name"][:60],
+                    "status": r["status"],
+                    "result": r,
+                    "client_at": m.get("at"),
+                    "processed_at": now,
+                }
+                for m, r in done
+            ],
+        )
     client.last_mutation_id = last
     db.session.commit()
     response = {

@@ -101,6 +101,16 @@ def test_bad_mutations_inside_a_good_envelope_are_rejected_with_reasons(app, wor
     assert count(app, Note) == 1
 
 
+def test_text_with_a_nul_character_is_rejected_on_every_database(app, world, tech1):
+    job = world.ids["job1"]
+    body = tech1.push(
+        tech1.mutation("add_note", **note(job, "b\x00c")),
+        tech1.mutation("add_note", **note(job)),
+    )
+    assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
+    assert body["results"][0]["reason"] == "invalid_args"
+
+
 def test_a_constraint_the_schema_cannot_see_rejects_only_that_mutation(app, world, tech1):
     job = world.ids["job1"]
     body = tech1.push(
