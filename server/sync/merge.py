@@ -9,10 +9,13 @@ person. Settled clashes are still recorded, as resolved conflicts, for the recor
 import uuid
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from marshmallow import ValidationError, fields, validate
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.common.models import utcnow
 from server.extensions import db
+from server.sync import changes as change_log
 from server.sync.models import SyncConflict
 from server.sync.rules import FAULT_CATEGORIES
 
@@ -129,6 +132,47 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
     if errors:
         raise Rejected("invalid_args", "Some values are not valid.", errors=errors)
 
+    # The common case, nothing clashes: one UPDATE in a plain savepoint, no unit of work.
+    plan = {}
+    for field, change in changes.items():
+        server = getattr(row, field)
+        if server == typed[field]:
+            plan[field] = "unchanged"
+        elif clash is None and server == _loose(spec, field, change["from_"]):
+            plan[field] = "applied"
+        else:
+            break
+    else:
+        updates = {f: typed[f] for f, how in plan.items() if how == "applied"}
+        if updates:
+            write_fields(row, entity, updates, job_id)
+        return {"status": "applied", "fields": plan, "conflicts": []}
+    with db.session.begin_nested():
+        return _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash)
+
+
+def write_fields(row, entity: str, updates: dict, job_id) -> None:
+    """UPDATE the row's fields and version; then tell the ORM object what it now holds."""
+    table = type(row).__table__
+    now = utcnow()
+    stmt = (
+        table.update()
+        .where(table.c.id == row.id, table.c.version == row.version)
+        .values(**updates, version=table.c.version + 1, updated_at=now)
+        .returning(table.c.version)
+    )
+    with change_log.plain_savepoint(db.session):
+        version = db.session.execute(stmt).scalar()
+    if version is None:
+        # The row changed under us (it is locked FOR UPDATE, so only a bug gets here).
+        raise sa.exc.OperationalError("update", None, RuntimeError("row changed; retry"))
+    for key, value in {**updates, "version": version, "updated_at": now}.items():
+        set_committed_value(row, key, value)
+    change_log.record(db.session, entity, row.id, job_id)
+
+
+def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> dict:
+    spec = SPECS[entity]
     outcome, conflict_ids = {}, []
     for field, change in changes.items():
         to, base = typed[field], _loose(spec, field, change["from_"])

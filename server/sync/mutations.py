@@ -71,7 +71,8 @@ def job_for(ctx: Context, job_id) -> tuple[Job, str | None]:
     """The job and the reason work on it clashes (locked / cancelled / reassigned), if any."""
     job = ctx.jobs.get(job_id)
     if job is None:
-        job = ctx.jobs[job_id] = db.session.get(Job, job_id)
+        # Locked until commit: the merge compares against what it will overwrite.
+        job = ctx.jobs[job_id] = db.session.get(Job, job_id, with_for_update=True)
     if job is None or job.deleted_at is not None:
         raise Rejected("unknown_job", "No such job.")
     mine = job.technician_id == ctx.user.id or ctx.user.role in OFFICE_ROLES
@@ -337,8 +338,10 @@ def complete_job(ctx, a):
     return {"status": "applied"}
 
 
-# Evidence creates open their own savepoint: a plain one when no ORM object is touched.
+# These open their own savepoint: a plain one when no ORM object is touched.
 OWN_SAVEPOINT = {
+    "update_job",
+    "update_visit",
     "answer_checklist",
     "add_measurement",
     "add_photo",
