@@ -9,15 +9,10 @@ from server.common.models import utcnow
 from server.errors import ProblemError
 from server.extensions import db
 from server.sync import fastpath
+from server.sync.context import Context, FlushFirst, already_created
 from server.sync.merge import Rejected
 from server.sync.models import SyncClient, SyncMutation
-from server.sync.mutations import (
-    MUTATIONS,
-    OWN_SAVEPOINT,
-    Context,
-    FlushFirst,
-    already_created,
-)
+from server.sync.mutations import MUTATIONS, OWN_SAVEPOINT
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
