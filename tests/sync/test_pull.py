@@ -11,7 +11,7 @@ from server.extensions import db
 from server.field.models import Note
 from server.sync import pull as pull_service
 from server.sync.models import ChangeLog
-from tests.sync.conftest import Device, note
+from tests.sync.conftest import Device, new_id, note
 
 
 def by_entity(changes, entity):
@@ -167,3 +167,35 @@ def test_office_follows_every_change_including_deletes(app, client, world):
 def test_dealers_do_not_sync(client, world):
     r = client.get("/api/sync/pull", headers=world.auth("dealer1"))
     assert r.status_code == 403
+
+
+def test_pull_checks_its_schema_version_and_limit(client, world):
+    auth = world.auth("tech1")
+    r = client.get("/api/sync/pull", query_string={"schema_version": 7}, headers=auth)
+    assert r.status_code == 400 and r.get_json()["type"].endswith("unsupported-schema-version")
+    r = client.get("/api/sync/pull", query_string={"limit": 5000}, headers=auth)
+    assert r.status_code == 422 and "limit" in r.get_json()["errors"]
+
+
+def test_a_visit_starts_the_job_and_its_departure_merges(app, world, tech1):
+    job = world.ids["job1"]
+    _, cursor = tech1.pull_all()
+    visit = new_id()
+    body = tech1.push(
+        tech1.mutation("start_visit", id=visit, job_id=job, arrived_at="2026-11-25T09:00:00+08:00"),
+        tech1.mutation(
+            "update_visit",
+            id=visit,
+            fields={
+                "departed_at": {"from": None, "to": "2026-11-25T11:00:00+08:00"},
+                "outcome": {"from": None, "to": "done"},
+            },
+        ),
+        tech1.mutation("start_visit", id=visit, job_id=job, arrived_at="2026-11-25T09:00:00+08:00"),
+    )
+    assert [r["status"] for r in body["results"]] == ["applied", "applied", "duplicate"]
+    changes, _ = tech1.pull_all(cursor)
+    assert by_entity(changes, "jobs")[job]["data"]["status"] == "in_progress"
+    pulled = by_entity(changes, "visits")[visit]["data"]
+    assert pulled["outcome"] == "done"
+    assert pulled["departed_at"].startswith("2026-11-25T03:00:00")

@@ -250,3 +250,9 @@ def test_parts_fees_and_notes_are_recorded(app, world, tech1):
         tech1.mutation("add_note", **note(job)),
     )
     assert [r["status"] for r in body["results"]] == ["applied", "applied", "rejected", "applied"]
+
+
+def test_rules_without_a_dealer_are_the_default_policys(client, world):
+    body = client.get("/api/sync/rules", headers=world.auth("tech1")).get_json()
+    assert body["version"] == 1
+    assert body["pressure_valve_threshold_kpa"] == pytest.approx(294.2)
