@@ -132,3 +132,29 @@ def drain(queue: list) -> None:
         else:
             result.update(status="rejected", reason="constraint", detail="The database refused it.")
     queue.clear()
+
+
+def update_fields(table: sa.Table, row_id, version: int, updates: dict, now) -> int | None:
+    """SAVEPOINT / UPDATE … RETURNING version / RELEASE in one round trip; None if stale."""
+    names = tuple(updates)
+    sets = ", ".join(f'"{n}" = %s' for n in names)
+    sql = (
+        f'UPDATE "{table.name}" SET {sets}, "version" = "version" + 1, '  # noqa: S608 - our names
+        '"updated_at" = %s WHERE "id" = %s AND "version" = %s RETURNING "version"'
+    )
+    params = [*_adapt(table, {**updates, "updated_at": now}), row_id, version]
+    conn = db.session.connection().connection.driver_connection
+    try:
+        with conn.pipeline():
+            conn.execute("SAVEPOINT sync_mutation")
+            cur = conn.cursor()
+            cur.execute(sql, params)
+            conn.execute("RELEASE SAVEPOINT sync_mutation")
+    except psycopg.OperationalError as exc:
+        raise sa.exc.OperationalError(sql, None, exc) from exc
+    except psycopg.Error as exc:
+        conn.execute("ROLLBACK TO SAVEPOINT sync_mutation")
+        conn.execute("RELEASE SAVEPOINT sync_mutation")
+        raise sa.exc.IntegrityError(sql, None, exc) from exc
+    found = cur.fetchone()
+    return found[0] if found else None

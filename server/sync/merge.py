@@ -16,6 +16,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from server.common.models import utcnow
 from server.extensions import db
 from server.sync import changes as change_log
+from server.sync import fastpath
 from server.sync.models import SyncConflict
 from server.sync.rules import FAULT_CATEGORIES
 
@@ -155,14 +156,17 @@ def write_fields(row, entity: str, updates: dict, job_id) -> None:
     """UPDATE the row's fields and version; then tell the ORM object what it now holds."""
     table = type(row).__table__
     now = utcnow()
-    stmt = (
-        table.update()
-        .where(table.c.id == row.id, table.c.version == row.version)
-        .values(**updates, version=table.c.version + 1, updated_at=now)
-        .returning(table.c.version)
-    )
-    with change_log.plain_savepoint(db.session):
-        version = db.session.execute(stmt).scalar()
+    if fastpath.enabled():
+        version = fastpath.update_fields(table, row.id, row.version, updates, now)
+    else:
+        stmt = (
+            table.update()
+            .where(table.c.id == row.id, table.c.version == row.version)
+            .values(**updates, version=table.c.version + 1, updated_at=now)
+            .returning(table.c.version)
+        )
+        with change_log.plain_savepoint(db.session):
+            version = db.session.execute(stmt).scalar()
     if version is None:
         # The row changed under us (it is locked FOR UPDATE, so only a bug gets here).
         raise sa.exc.OperationalError("update", None, RuntimeError("row changed; retry"))

@@ -37,7 +37,7 @@ def claim_client(user, client_id, schema_version) -> SyncClient:
     """Register on first push; lock the client row so one push per client runs at a time."""
     # The UPDATE comes first: it takes the row lock (PostgreSQL) or the write lock
     # (SQLite) before anything is read, so a racing retry waits instead of interleaving.
-    for _ in range(2):
+    for _ in range(3):
         touched = db.session.execute(
             sa.update(SyncClient)
             .where(SyncClient.id == client_id, SyncClient.user_id == user.id)
@@ -46,8 +46,11 @@ def claim_client(user, client_id, schema_version) -> SyncClient:
         ).rowcount
         if touched:
             return db.session.get(SyncClient, client_id, populate_existing=True)
-        if db.session.get(SyncClient, client_id) is not None:
-            raise _not_yours()
+        existing = db.session.get(SyncClient, client_id)
+        if existing is not None:
+            if existing.user_id != user.id:
+                raise _not_yours()
+            continue  # registered by a concurrent first push a moment ago: lock it now
         try:
             with db.session.begin_nested():
                 db.session.add(
@@ -56,7 +59,9 @@ def claim_client(user, client_id, schema_version) -> SyncClient:
         except IntegrityError:
             continue  # a concurrent first push registered it; lock it on the next turn
         return db.session.get(SyncClient, client_id)
-    raise _not_yours()
+    raise ProblemError(
+        503, "The device is being registered; retry.", slug="busy", headers={"Retry-After": "1"}
+    )
 
 
 def _rejected(reason, detail, **extra):
