@@ -1,4 +1,4 @@
-"""PostgreSQL hot path: a run of evidence inserts sent as one pipeline.
+"""PostgreSQL hot path: evidence inserts and field edits sent as pipelines.
 
 Each mutation still runs in its own savepoint (SAVEPOINT, INSERT, RELEASE), but the
 whole run goes to the server in one round trip instead of three per mutation, and
