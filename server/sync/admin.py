@@ -1,10 +1,11 @@
-"""The admin page for sync conflicts: a static page that uses the conflicts API."""
+"""The admin page for sync conflicts (a static page using the API), and `flask sync prune`."""
 
 from pathlib import Path
 
+import click
 from flask import Blueprint, Response
 
-bp = Blueprint("sync_admin", __name__)
+bp = Blueprint("sync_admin", __name__, cli_group="sync")
 PAGE = Path(__file__).parent / "static" / "conflicts.html"
 
 
@@ -17,3 +18,11 @@ def conflicts_page():
         "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'"
     )
     return response
+
+
+@bp.cli.command("prune")
+def prune_command():
+    """Drop change-log entries older than the longest tombstone retention (run daily)."""
+    from server.sync.pull import prune
+
+    click.echo(f"Pruned {prune()} change-log entries.")

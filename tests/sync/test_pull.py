@@ -199,3 +199,15 @@ def test_a_visit_starts_the_job_and_its_departure_merges(app, world, tech1):
     pulled = by_entity(changes, "visits")[visit]["data"]
     assert pulled["outcome"] == "done"
     assert pulled["departed_at"].startswith("2026-11-25T03:00:00")
+
+
+def test_the_prune_command_runs_from_the_cli(app, world):
+    with app.app_context():
+        db.session.execute(sa.update(ChangeLog).values(at=utcnow() - timedelta(days=400)))
+        db.session.commit()
+        logged = db.session.scalar(sa.select(sa.func.count()).select_from(ChangeLog))
+        db.session.remove()
+    assert logged > 0
+    result = app.test_cli_runner().invoke(args=["sync", "prune"])
+    assert result.exit_code == 0, result.output
+    assert f"Pruned {logged} change-log entries." in result.output
