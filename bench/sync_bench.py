@@ -11,6 +11,7 @@ push latency, the naive one-request-per-mutation baseline, a technician's day
 import argparse
 import json
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -335,6 +336,7 @@ def run(database, args):
     finally:
         if proc is not None:
             stop(proc)
+        shutil.rmtree(instance, ignore_errors=True)
         if database == "postgresql":
             with admin.connect() as c:
                 c.execute(sa.text(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
