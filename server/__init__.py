@@ -55,9 +55,15 @@ def _register_blueprints(app: Flask) -> None:
     from server.desk.api import bp as desk_bp
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
+    from server.sync import changes as sync_changes
+    from server.sync.admin import bp as sync_admin_bp
+    from server.sync.api import bp as sync_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, media_bp):
+    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, media_bp, sync_bp):
         api.register_blueprint(bp)
+    app.register_blueprint(sync_admin_bp)
+    # Every commit that touches a synced row writes the change log (server/sync/changes.py).
+    sync_changes.install()
 
     from server.web.views import bp as web_bp
 

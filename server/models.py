@@ -15,10 +15,12 @@ from server.field.models import (
     Visit,
 )
 from server.media.models import MediaObject, MediaUpload
+from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
 from server.warranty.models import WarrantyRecord
 
 __all__ = [
     "AuditEntry",
+    "ChangeLog",
     "ChecklistAnswer",
     "Customer",
     "Dealer",
@@ -34,6 +36,10 @@ __all__ = [
     "Photo",
     "ServiceRequest",
     "Signature",
+    "SyncClient",
+    "SyncConflict",
+    "SyncMutation",
+    "SyncState",
     "Unit",
     "User",
     "Visit",

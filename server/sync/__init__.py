@@ -1,0 +1,1 @@
+"""Offline sync: idempotent push, field-level merge, conflicts, and a change-log pull."""

@@ -1,0 +1,203 @@
+"""Push: apply a device's numbered mutations exactly once, each in its own savepoint."""
+
+import sqlalchemy as sa
+from marshmallow import ValidationError
+from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import FlushError
+
+from server.common.models import utcnow
+from server.errors import ProblemError
+from server.extensions import db
+from server.sync import fastpath
+from server.sync.context import Context, FlushFirst, already_created
+from server.sync.merge import Rejected
+from server.sync.models import SyncClient, SyncMutation
+from server.sync.mutations import MUTATIONS, OWN_SAVEPOINT
+
+SCHEMA_VERSION = 1
+SUPPORTED_SCHEMA_VERSIONS = (1,)
+
+
+def check_schema_version(version: int) -> None:
+    if version not in SUPPORTED_SCHEMA_VERSIONS:
+        raise ProblemError(
+            400,
+            f"schema_version {version} is not supported; use one of "
+            f"{list(SUPPORTED_SCHEMA_VERSIONS)}.",
+            slug="unsupported-schema-version",
+            errors={"schema_version": [f"supported: {list(SUPPORTED_SCHEMA_VERSIONS)}"]},
+        )
+
+
+def _not_yours() -> ProblemError:
+    return ProblemError(403, "This client_id belongs to another user.", slug="client-not-yours")
+
+
+def claim_client(user, client_id, schema_version) -> SyncClient:
+    """Register on first push; lock the client row so one push per client runs at a time."""
+    # The UPDATE comes first: it takes the row lock (PostgreSQL) or the write lock
+    # (SQLite) before anything is read, so a racing retry waits instead of interleaving.
+    for _ in range(3):
+        touched = db.session.execute(
+            sa.update(SyncClient)
+            .where(SyncClient.id == client_id, SyncClient.user_id == user.id)
+            .values(last_seen_at=utcnow(), schema_version=schema_version)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if touched:
+            return db.session.get(SyncClient, client_id, populate_existing=True)
+        existing = db.session.get(SyncClient, client_id)
+        if existing is not None:
+            if existing.user_id != user.id:
+                raise _not_yours()
+            continue  # registered by a concurrent first push a moment ago: lock it now
+        try:
+            with db.session.begin_nested():
+                db.session.add(
+                    SyncClient(id=client_id, user_id=user.id, schema_version=schema_version)
+                )
+        except IntegrityError:
+            continue  # a concurrent first push registered it; lock it on the next turn
+        return db.session.get(SyncClient, client_id)
+    raise ProblemError(
+        503, "The device is being registered; retry.", slug="busy", headers={"Retry-After": "1"}
+    )
+
+
+def _rejected(reason, detail, **extra):
+    return {"status": "rejected", "reason": reason, "detail": detail, **extra}
+
+
+def _has_nul(value) -> bool:
+    """PostgreSQL text cannot hold U+0000; refuse it everywhere, the same on every database."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
+    if name not in MUTATIONS:
+        return _rejected("unknown_mutation", f"No mutation named {name!r}.")
+    schema, handler = MUTATIONS[name]
+    if _has_nul(raw_args):
+        return _rejected(
+            "invalid_args",
+            "Text may not contain NUL (U+0000) characters.",
+            errors={"args": ["contains U+0000"]},
+        )
+    try:
+        args = schema.load(raw_args)
+    except ValidationError as exc:
+        return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
+    ctx.creating = None
+    ctx.in_savepoint = name not in OWN_SAVEPOINT
+    try:
+        if not ctx.in_savepoint:
+            return handler(ctx, args)
+        with db.session.begin_nested():
+            return handler(ctx, args)
+    except Rejected as exc:
+        return _rejected(exc.reason, exc.detail, **exc.extra)
+    except (IntegrityError, DataError, FlushError) as exc:
+        try:
+            duplicate = already_created(ctx)
+        except Rejected as taken:
+            return _rejected(taken.reason, taken.detail)
+        if duplicate is not None:
+            return duplicate
+        # A constraint the schema could not see (a foreign key, a check): permanent.
+        cause = type(getattr(exc, "orig", exc)).__name__
+        return _rejected("constraint", f"The database refused it ({cause}).")
+
+
+def push(user, envelope: dict, max_batch: int) -> dict:
+    check_schema_version(envelope["schema_version"])
+    mutations = envelope["mutations"]
+    if len(mutations) > max_batch:
+        raise ProblemError(
+            413,
+            f"At most {max_batch} mutations per push; send the rest in another push.",
+            slug="batch-too-large",
+            errors={"mutations": [f"at most {max_batch}"]},
+        )
+    client = claim_client(user, envelope["client_id"], envelope["schema_version"])
+    last = client.last_mutation_id
+    ordered = sorted(mutations, key=lambda m: m["mutation_id"])
+    seen = [m["mutation_id"] for m in ordered if m["mutation_id"] <= last]
+    replayed = {}
+    if seen:
+        replayed = {
+            r.mutation_id: r
+            for r in db.session.scalars(
+                sa.select(SyncMutation).where(
+                    SyncMutation.client_id == client.id, SyncMutation.mutation_id.in_(seen)
+                )
+            )
+        }
+    results, gap, done, jobs = [], None, [], {}
+    queue = [] if fastpath.enabled() else None
+    for m in ordered:
+        mid = m["mutation_id"]
+        if mid <= last:
+            record = replayed.get(mid)
+            results.append(
+                {
+                    "mutation_id": mid,
+                    "status": "duplicate",
+                    "original": record.result if record is not None else None,
+                }
+            )
+            continue
+        if mid != last + 1:
+            gap = {"expected": last + 1, "received": mid}
+            break
+        if queue and m["name"] not in OWN_SAVEPOINT:
+            fastpath.drain(queue)  # keep the order of effects: queued inserts go first
+        ctx = Context(user=user, client_id=client.id, mutation_id=mid, jobs=jobs, queue=queue)
+        try:
+            outcome = apply_one(ctx, m["name"], m["args"])
+        except FlushFirst:
+            fastpath.drain(queue)
+            outcome = apply_one(ctx, m["name"], m["args"])
+        # A queued result is filled in when its insert is written (fastpath.drain).
+        result = outcome if outcome["status"] == "queued" else {"mutation_id": mid, **outcome}
+        done.append((m, result))
+        replayed[mid] = SyncMutation(result=result)
+        results.append(result)
+        last = mid
+    if queue:
+        fastpath.drain(queue)
+    if done:
+        # One multi-row insert, in the same transaction as the work it records.
+        now = utcnow()
+        db.session.execute(
+            sa.insert(SyncMutation),
+            [
+                {
+                    "client_id": client.id,
+                    "mutation_id": r["mutation_id"],
+                    "name": m["name"][:60],
+                    "status": r["status"],
+                    "result": r,
+                    "client_at": m.get("at"),
+                    "processed_at": now,
+                }
+                for m, r in done
+            ],
+        )
+    client.last_mutation_id = last
+    db.session.commit()
+    response = {
+        "schema_version": SCHEMA_VERSION,
+        "client_id": str(client.id),
+        "last_mutation_id": last,
+        "results": results,
+    }
+    if gap is not None:
+        response["gap"] = gap
+        response["resume_from"] = last + 1
+    return response

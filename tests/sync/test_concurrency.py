@@ -1,0 +1,171 @@
+"""Concurrency on PostgreSQL: exactly-once under parallel pushes, and a pull that never
+skips a change when transactions commit out of sequence order."""
+
+import random
+import threading
+import time
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.field.models import Note
+from server.sync.changes import CHANGE_LOG_LOCK
+from server.sync.models import SyncClient, SyncMutation
+from tests.conftest import is_postgres
+from tests.sync.conftest import Device, count, note
+
+pytestmark = pytest.mark.skipif(not is_postgres(), reason="needs PostgreSQL concurrency")
+
+
+def run_threads(n, target):
+    errors = []
+
+    def wrapped(i):
+        try:
+            target(i)
+        except BaseException as exc:  # surfaced below, in the test's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=wrapped, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    if errors:
+        raise errors[0]
+
+
+def test_twenty_devices_pushing_at_once_lose_and_double_nothing(app, world):
+    job = world.ids["job1"]
+    devices = [Device(app.test_client(), world.auth("tech1")) for _ in range(20)]
+    batches = [
+        [[d.mutation("add_note", **note(job, f"{i}-{b}-{k}")) for k in range(10)] for b in range(3)]
+        for i, d in enumerate(devices)
+    ]
+
+    def work(i):
+        device = devices[i]
+        for batch in batches[i]:
+            device.push(*batch)
+            # A retry racing nothing: answered from the record.
+            again = device.push(*batch)
+            assert {r["status"] for r in again["results"]} == {"duplicate"}
+
+    run_threads(20, work)
+    assert count(app, Note) == 20 * 30
+    assert count(app, SyncMutation) == 20 * 30
+    with app.app_context():
+        lasts = db.session.scalars(sa.select(SyncClient.last_mutation_id)).all()
+        db.session.remove()
+    assert sorted(lasts) == [30] * 20
+
+
+def test_one_batch_sent_by_twenty_threads_at_once_applies_once(app, world):
+    job = world.ids["job1"]
+    device = Device(app.test_client(), world.auth("tech1"))
+    batch = [device.mutation("add_note", **note(job)) for _ in range(20)]
+    answers = []
+
+    def work(_):
+        answers.append(
+            Device(app.test_client(), world.auth("tech1"), device.client_id).push(*batch)
+        )
+
+    run_threads(20, work)
+    assert count(app, Note) == 20
+    applied = [r for a in answers for r in a["results"] if r["status"] == "applied"]
+    assert len(applied) == 20  # each mutation applied by exactly one of the twenty pushes
+    assert all(a["last_mutation_id"] == 20 for a in answers)
+
+
+def test_a_reader_never_skips_a_change_committed_out_of_sequence_order(app, world):
+    """Deterministic: T1 writes first but commits last; the reader in between must not
+    advance its cursor past T1's change."""
+    job = uuid.UUID(world.ids["job1"])
+    reader = Device(app.test_client(), world.auth("tech1"))
+    _, cursor = reader.pull_all()
+    engine_session = sa.orm.sessionmaker(bind=_engine(app))
+    with engine_session() as t1, engine_session() as t2:
+        first = Note(job_id=job, body="T1 started first")
+        t1.add(first)
+        t1.flush()  # rows written, transaction open
+        second = Note(job_id=job, body="T2 started second")
+        t2.add(second)
+        t2.commit()
+        changes, cursor = reader.pull_all(cursor)
+        assert [c["data"]["body"] for c in changes] == ["T2 started second"]
+        t1.commit()
+    changes, _ = reader.pull_all(cursor)
+    assert [c["data"]["body"] for c in changes] == ["T1 started first"]
+
+
+def _engine(app):
+    with app.app_context():
+        return db.engine
+
+
+def test_pull_is_complete_under_concurrent_writers(app, world):
+    job = uuid.UUID(world.ids["job1"])
+    reader = Device(app.test_client(), world.auth("tech1"))
+    _, cursor = reader.pull_all()
+    make_session = sa.orm.sessionmaker(bind=_engine(app))
+    written, seen = set(), set()
+    stop = threading.Event()
+    lock = threading.Lock()
+
+    def writer(i):
+        rng = random.Random(i)
+        for k in range(15):
+            with make_session() as s:
+                rows = [Note(job_id=job, body=f"w{i}-{k}-{j}") for j in range(rng.randint(1, 3))]
+                s.add_all(rows)
+                s.flush()
+                time.sleep(rng.random() * 0.02)  # hold the transaction open: commits reorder
+                s.commit()
+                with lock:
+                    written.update(str(r.id) for r in rows)
+
+    def read():
+        nonlocal cursor
+        while not stop.is_set():
+            changes, cursor = reader.pull_all(cursor, limit=7)
+            seen.update(c["id"] for c in changes if c["entity"] == "job_notes")
+
+    reading = threading.Thread(target=read)
+    reading.start()
+    try:
+        run_threads(8, writer)
+    finally:
+        stop.set()
+        reading.join(timeout=60)
+    changes, _ = reader.pull_all(cursor)
+    seen.update(c["id"] for c in changes if c["entity"] == "job_notes")
+    assert len(written) > 100
+    assert seen == written
+
+
+def test_database_unavailable_is_a_503_with_retry_after_and_nothing_half_applied(app, world):
+    """The change-log lock cannot be had in time (a real PostgreSQL lock timeout)."""
+    device = Device(app.test_client(), world.auth("tech1"))
+    job = world.ids["job1"]
+    batch = [device.mutation("add_note", **note(job)) for _ in range(5)]
+    blocker = _engine(app).connect()
+    app.config["SYNC_LOCK_TIMEOUT_MS"] = 200
+    try:
+        blocker.execute(sa.select(sa.func.pg_advisory_lock(CHANGE_LOG_LOCK)))
+        response = device.send(batch)
+        assert response.status_code == 503
+        assert response.headers["Retry-After"]
+        assert response.get_json()["type"].endswith("database-unavailable")
+        assert count(app, Note) == 0
+        assert count(app, SyncMutation) == 0
+        assert count(app, SyncClient) == 0
+    finally:
+        blocker.execute(sa.select(sa.func.pg_advisory_unlock(CHANGE_LOG_LOCK)))
+        blocker.close()
+        app.config.pop("SYNC_LOCK_TIMEOUT_MS")
+    body = device.push(*batch)  # the device kept the batch and retries: all of it applies
+    assert [r["status"] for r in body["results"]] == ["applied"] * 5
+    assert count(app, Note) == 5
