@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 from server.common.models import utcnow
 from server.dealers.models import Dealer
 from server.dealers.policy import KPA_PER_KGF_CM2
+from server.errors import ProblemError
 from server.extensions import db
 from server.field.models import (
     ChecklistAnswer,
@@ -16,6 +17,8 @@ from server.field.models import (
     Signature,
     Visit,
 )
+from server.media import processing
+from server.media.signatures import store_signature
 from server.sync import changes
 from server.sync import schemas as s
 from server.sync.context import Context, FlushFirst, job_for, scope_conflict
@@ -148,6 +151,12 @@ def add_measurement(ctx, a):
 
 
 def add_photo(ctx, a):
+    job, _clash = job_for(ctx, a["job_id"])
+    # Bytes that arrived before their record were sized for the uploader's hint; a gauge
+    # or nameplate photo must be re-derived at the detail size (after this push commits).
+    media_policy = db.session.get(Dealer, job.dealer_id).policy["media"]
+    if processing.photo_recorded(a["sha256"], a["purpose"], media_policy):
+        ctx.reprocess.append(a["sha256"])
     return _evidence(
         ctx,
         Photo,
@@ -160,17 +169,25 @@ def add_photo(ctx, a):
 
 
 def add_signature(ctx, a):
+    job_for(ctx, a["job_id"])  # scope first: nothing is rendered for a job out of reach
+    # The PNG kept as evidence is rendered here from the strokes, never taken from the
+    # device; a client's png_sha256 is ignored.
+    try:
+        png = store_signature(a["strokes"], uploaded_by=ctx.user.id)
+    except ProblemError as exc:
+        raise Rejected(
+            "invalid_args", exc.detail, errors=exc.errors or {"strokes": [exc.detail]}
+        ) from exc
     keys = (
         "purpose",
         "signer_name",
         "statement_text",
         "statement_sha256",
         "strokes",
-        "png_sha256",
         "signed_at",
         "device",
     )
-    return _evidence(ctx, Signature, a, **{k: a.get(k) for k in keys})
+    return _evidence(ctx, Signature, a, png_sha256=png.sha256, **{k: a.get(k) for k in keys})
 
 
 def add_part(ctx, a):
@@ -256,7 +273,6 @@ OWN_SAVEPOINT = {
     "answer_checklist",
     "add_measurement",
     "add_photo",
-    "add_signature",
     "add_part",
     "add_fee",
     "add_note",

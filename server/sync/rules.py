@@ -43,6 +43,10 @@ PHOTO_PURPOSES = (
     "site",
     "fault",
     "repair",
+    # Detail shots: kept larger, with full chroma, so digits stay readable (media policy).
+    "gauge",
+    "nameplate",
+    "serial_number",
     "other",
 )
 MEASUREMENT_KINDS = ("inlet_pressure", "outlet_pressure", "tds_in", "tds_out")

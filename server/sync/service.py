@@ -8,6 +8,7 @@ from sqlalchemy.orm.exc import FlushError
 from server.common.models import utcnow
 from server.errors import ProblemError
 from server.extensions import db
+from server.media import processing
 from server.sync import fastpath
 from server.sync.context import Context, FlushFirst, already_created
 from server.sync.merge import Rejected
@@ -138,7 +139,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
                 )
             )
         }
-    results, gap, done, jobs = [], None, [], {}
+    results, gap, done, jobs, reprocess = [], None, [], {}, []
     queue = [] if fastpath.enabled() else None
     for m in ordered:
         mid = m["mutation_id"]
@@ -157,7 +158,14 @@ def push(user, envelope: dict, max_batch: int) -> dict:
             break
         if queue and m["name"] not in OWN_SAVEPOINT:
             fastpath.drain(queue)  # keep the order of effects: queued inserts go first
-        ctx = Context(user=user, client_id=client.id, mutation_id=mid, jobs=jobs, queue=queue)
+        ctx = Context(
+            user=user,
+            client_id=client.id,
+            mutation_id=mid,
+            jobs=jobs,
+            queue=queue,
+            reprocess=reprocess,
+        )
         try:
             outcome = apply_one(ctx, m["name"], m["args"])
         except FlushFirst:
@@ -191,6 +199,8 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         )
     client.last_mutation_id = last
     db.session.commit()
+    for sha256 in reprocess:
+        processing.schedule(sha256)
     response = {
         "schema_version": SCHEMA_VERSION,
         "client_id": str(client.id),
