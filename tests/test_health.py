@@ -15,3 +15,4 @@ def test_the_landing_page_is_chinese_first_and_links_the_api(client):
     page = response.get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
     assert 'href="/api/docs"' in page
+    assert 'href="/admin/sync/conflicts"' in page
