@@ -55,7 +55,7 @@ class Unit(ClientRow, db.Model):
     factory_date: Mapped[date | None] = mapped_column(sa.Date)
     installed_on: Mapped[date | None] = mapped_column(sa.Date)
     # SHA-256 of the invoice or warranty-card photo.
-    proof_of_purchase_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    proof_of_purchase_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     shipped_with_prv: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
 
     customer = relationship("Customer", back_populates="units")

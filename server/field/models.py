@@ -87,7 +87,8 @@ class Signature(JobEvidence, db.Model):
     statement_sha256: Mapped[str] = mapped_column(sa.String(64), nullable=False)
     # signature_pad point groups: [{points: [{x, y, time, pressure}], ...}]
     strokes: Mapped[list] = mapped_column(sa.JSON, nullable=False)
-    png_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # Indexed: media access checks find the record that makes bytes readable.
+    png_sha256: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     signed_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
     device: Mapped[str | None] = mapped_column(sa.String(120))
 
