@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from server.auth.access import load_user, requires
 from server.errors import ProblemError
 from server.extensions import db
-from server.media import access, processing, service, signatures, uploads
+from server.media import access, gc, processing, service, signatures, uploads
 from server.media import schemas as s
 from server.media.storage import get_storage
 
@@ -217,3 +217,19 @@ def process_pending_command():
 def sweep_uploads_command(days):
     """Drop abandoned chunked uploads and stray staging files."""
     print(f"dropped {uploads.sweep(timedelta(days=days))} uploads")
+
+
+@bp.cli.command("sweep-orphans")
+@click.option(
+    "--hours", default=24.0, show_default=True, help="grace period: keep files newer than this"
+)
+def sweep_orphans_command(hours):
+    """Delete stored files no media record references (failed commits, superseded derivations)."""
+    try:
+        counts = gc.sweep_orphans(timedelta(hours=hours))
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--hours") from exc
+    print(
+        f"checked {counts['checked']} files: deleted {counts['deleted']}, "
+        f"kept {counts['kept_recent']} within the grace period, restored {counts['restored']}"
+    )

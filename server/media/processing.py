@@ -9,6 +9,7 @@ died mid-way leaves a lease that expires and is claimed again.
 import hashlib
 import logging
 import threading
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -21,6 +22,7 @@ from server.dealers.policy import default_policy
 from server.desk.models import Job
 from server.extensions import db
 from server.field.models import Photo
+from server.media.gc import drop_superseded
 from server.media.imaging import normalize, profile_for
 from server.media.models import MediaObject
 from server.media.service import upload_policy
@@ -67,9 +69,11 @@ def _policy_and_purpose(media: MediaObject) -> tuple[dict, str | None]:
 
 def process(sha256: str) -> str | None:
     """Derive one claimed media's display and thumbnail; returns the final status."""
+    started = time.time()
     if not claim(sha256):
         return None
     media = db.session.get(MediaObject, sha256)
+    previous = {media.display_sha256, media.thumb_sha256} - {None}
     store = get_storage()
     try:
         media_policy, purpose = _policy_and_purpose(media)
@@ -90,6 +94,7 @@ def process(sha256: str) -> str | None:
         if over_cap:
             # Only after the derived files are recorded: the key keeps the original's hash.
             store.delete(sha256)
+        superseded = previous - {display_sha, thumb_sha}
     except Exception as exc:
         db.session.rollback()
         log.exception("media %s failed to process", sha256)
@@ -97,6 +102,14 @@ def process(sha256: str) -> str | None:
         media.status = "failed" if media.attempts >= MAX_ATTEMPTS else "pending"
         media.error = f"{exc.__class__.__name__}"[:300]
         db.session.commit()
+        return media.status
+    if superseded:
+        # A re-process (another size profile) supersedes the old files: they go only
+        # now that the new ones are recorded, and only if nothing else uses them.
+        try:
+            drop_superseded(superseded, started)
+        except Exception:
+            log.exception("media %s: old derived files left for the orphan sweep", sha256)
     return media.status
 
 

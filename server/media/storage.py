@@ -10,6 +10,9 @@ the hash as key, open = GetObject, path = None so serving streams).
 import os
 import re
 import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
@@ -35,6 +38,8 @@ class LocalStorage:
     def __init__(self, root: str | Path):
         self.root = Path(root)
         self.staging = self.root / "staging"
+        # Where the orphan sweep sets a blob aside before deleting it.
+        self.trash = self.root / "trash"
 
     def _blob(self, sha256: str) -> Path:
         # The hash is the only thing that becomes a path: never let anything else in.
@@ -49,6 +54,9 @@ class LocalStorage:
         """Move a complete, fsynced staging file into place (atomic, idempotent)."""
         target = self._blob(sha256)
         target.parent.mkdir(parents=True, exist_ok=True)
+        # The orphan sweep's grace period counts from here (a chunked upload's part
+        # file may have been written long ago): every put is a fresh, new-mtime file.
+        os.utime(source)
         os.replace(source, target)
         _fsync_dir(target.parent)
 
@@ -71,6 +79,69 @@ class LocalStorage:
 
     def delete(self, sha256: str) -> None:
         self._blob(sha256).unlink(missing_ok=True)
+
+    def blobs(self) -> Iterator[tuple[str, os.stat_result]]:
+        """Every stored blob, as (sha256, stat); anything not named by a hash is skipped."""
+        top = self.root / "blobs"
+        for shard in sorted(top.glob("[0-9a-f][0-9a-f]/[0-9a-f][0-9a-f]")):
+            for entry in os.scandir(shard):
+                if SHA256_RE.fullmatch(entry.name) and entry.name.startswith(
+                    shard.parent.name + shard.name
+                ):
+                    try:
+                        yield entry.name, entry.stat()
+                    except FileNotFoundError:
+                        continue
+
+    def discard(self, sha256: str, before: float, unreferenced: Callable[[], bool]) -> bool:
+        """Delete a blob last stored before `before` (epoch seconds), if still unreferenced.
+
+        Safe against a writer storing the same bytes meanwhile: the blob is first renamed
+        aside, then its identity re-checked. A put in between shows as a new inode or a
+        fresh mtime, and that file goes back (identical bytes, so restoring over a later
+        put is harmless). `unreferenced()` is asked again once the file is aside.
+        """
+        target = self._blob(sha256)
+        try:
+            seen = target.stat()
+        except FileNotFoundError:
+            return False
+        if seen.st_mtime >= before or not unreferenced():
+            return False
+        aside = self.trash / f"{sha256}.{uuid.uuid4().hex}"
+        self.trash.mkdir(parents=True, exist_ok=True)
+        try:
+            os.rename(target, aside)
+        except FileNotFoundError:
+            return False
+        moved = aside.stat()
+        same = (moved.st_ino, moved.st_dev) == (seen.st_ino, seen.st_dev)
+        if not same or moved.st_mtime >= before or not unreferenced():
+            os.replace(aside, target)
+            return False
+        aside.unlink()
+        return True
+
+    def recover_trash(self, referenced: Callable[[str], bool], min_age: float = 3600) -> int:
+        """After a crash mid-discard: put back what is referenced, drop the rest.
+
+        Only files set aside more than `min_age` seconds ago: never race a running discard.
+        """
+        restored = 0
+        if not self.trash.is_dir():
+            return restored
+        settled = time.time() - min_age
+        for path in self.trash.iterdir():
+            sha256 = path.name.split(".")[0]
+            if path.stat().st_ctime > settled:
+                continue
+            if SHA256_RE.fullmatch(sha256) and referenced(sha256) and not self.exists(sha256):
+                self._blob(sha256).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(path, self._blob(sha256))
+                restored += 1
+            else:
+                path.unlink(missing_ok=True)
+        return restored
 
     def new_staging_file(self) -> Path:
         """A fresh temporary file on the same file system as the blobs (rename stays atomic)."""
