@@ -13,6 +13,7 @@ from PIL import Image, ImageFile
 
 from server.dealers.policy import MAX_PIXELS_CEILING
 from server.errors import ProblemError
+from server.media import heif
 from server.media.polyglot import carries_other_document
 
 pillow_heif.register_heif_opener()
@@ -95,6 +96,8 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
             "unsupported-media-type",
             415,
         )
+    if fmt == "HEIF":
+        _check_heif_boxes(data)
     if carries_other_document(data, fmt):
         raise refuse(
             "The image carries another document (markup, script, archive or trailing data).",
@@ -113,6 +116,19 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
             f"The image could not be decoded ({_reason(exc)}).", "unreadable-image"
         ) from exc
     return info
+
+
+def _check_heif_boxes(data: bytes) -> None:
+    """Every byte of a HEIF must belong to one of its boxes."""
+    try:
+        heif.layout(data)
+    except heif.ForeignContent as exc:
+        raise refuse(
+            f"The HEIF file carries data that is not part of the image ({exc}).",
+            "polyglot-media",
+        ) from exc
+    except heif.MalformedHeif as exc:
+        raise refuse(f"The HEIF file is malformed ({exc}).", "unreadable-image") from exc
 
 
 def _reason(exc: Exception) -> str:

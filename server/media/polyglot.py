@@ -4,11 +4,14 @@ Markup or script is looked for where a file can carry it: metadata segments and
 chunks (JPEG APPn/COM, PNG ancillary chunks, WebP metadata chunks) and anything after
 the image's own end. Compressed pixel data is not scanned: by chance alone it would
 contain "<html" or "<svg " about once in 30 000 photos, a refusal the technician
-could never get past, and the bytes are served typed and `nosniff` anyway. HEIF is
-scanned whole (its box layout is not walked here).
+could never get past, and the bytes are served typed and `nosniff` anyway. A HEIF's
+boxes are walked (server/media/heif.py; checks.py refuses a file that does not walk):
+its meta box and metadata items are scanned, its coded pixels are not.
 """
 
 import re
+
+from server.media import heif
 
 ACTIVE_CONTENT = re.compile(
     rb"<(?:script|html|svg[\s>]|\?php|!doctype|iframe|body[\s>]|object|embed)|%PDF-",
@@ -24,7 +27,12 @@ Layout = tuple[list[tuple[int, int]], int] | None
 
 def carries_other_document(data: bytes, fmt: str) -> bool:
     """True when markup, script or another file hides in the image's metadata or tail."""
-    layout = {"JPEG": _jpeg_layout, "PNG": _png_layout, "WEBP": _webp_layout}.get(fmt)
+    layout = {
+        "JPEG": _jpeg_layout,
+        "PNG": _png_layout,
+        "WEBP": _webp_layout,
+        "HEIF": heif.layout,
+    }.get(fmt)
     found = layout(data) if layout else None
     if found is None:
         return ACTIVE_CONTENT.search(data) is not None
