@@ -22,8 +22,13 @@ class MediaObject(Timestamps, db.Model):
     """
 
     __tablename__ = "media_objects"
-    # The sweep looks for pending work by status.
-    __table_args__ = (sa.Index("ix_media_objects_status", "status"),)
+    # The sweep looks for pending work by status; the orphan sweep and a re-process ask
+    # whether any row uses a hash as its display or thumbnail.
+    __table_args__ = (
+        sa.Index("ix_media_objects_status", "status"),
+        sa.Index("ix_media_objects_display_sha256", "display_sha256"),
+        sa.Index("ix_media_objects_thumb_sha256", "thumb_sha256"),
+    )
 
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(Choice(*MEDIA_KINDS, name="media_kind"), nullable=False)

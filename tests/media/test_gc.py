@@ -168,3 +168,17 @@ def test_a_reprocess_drops_old_derived_files_only_after_recording_new_ones(
     assert not any(_blob(media_root, h).exists() for h in old)
     with app.app_context():
         assert all(store.exists(h) for h in new)
+
+
+def test_the_cli_sweeps_and_refuses_a_grace_below_the_floor(app, world, media_root):
+    data = jpeg(seed=8)
+    _store_then_fail_commit(app, world, data)
+    _age(media_root)
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["media", "sweep-orphans", "--hours", "0.1"])
+    assert refused.exit_code == 2 and "at least" in refused.output
+    assert _blob(media_root, sha(data)).is_file()
+    result = runner.invoke(args=["media", "sweep-orphans"])
+    assert result.exit_code == 0, result.output
+    assert "deleted 1" in result.output
+    assert not _blob(media_root, sha(data)).exists()
