@@ -73,15 +73,19 @@ def sweep_orphans(grace: timedelta = DEFAULT_GRACE) -> dict:
     return counts
 
 
-def drop_superseded(hashes: set[str], before: float) -> int:
+def drop_superseded(files: dict[str, tuple[int, int, int] | None]) -> int:
     """After a re-process committed new derived files: delete the old ones.
 
-    Only files stored before this run began (`before`, epoch seconds) go, and only
-    when no media row references them any more; anything else waits for the sweep.
+    `files` maps each old hash to the identity its file had when the run claimed the
+    media (LocalStorage.identity). A file is deleted only if it is still that file (no
+    put of the same bytes since) and no media row references it any more; anything
+    else waits for the orphan sweep.
     """
     store = get_storage()
     deleted = 0
-    for sha256 in sorted(hashes):
-        if store.discard(sha256, before, lambda s=sha256: not is_referenced(s)):
+    for sha256, identity in sorted(files.items()):
+        if identity is not None and store.discard(
+            sha256, float("inf"), lambda s=sha256: not is_referenced(s), expect=identity
+        ):
             deleted += 1
     return deleted

@@ -9,7 +9,6 @@ died mid-way leaves a lease that expires and is claimed again.
 import hashlib
 import logging
 import threading
-import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -69,12 +68,12 @@ def _policy_and_purpose(media: MediaObject) -> tuple[dict, str | None]:
 
 def process(sha256: str) -> str | None:
     """Derive one claimed media's display and thumbnail; returns the final status."""
-    started = time.time()
     if not claim(sha256):
         return None
     media = db.session.get(MediaObject, sha256)
-    previous = {media.display_sha256, media.thumb_sha256} - {None}
     store = get_storage()
+    # The files a re-process may supersede, as they are now (see gc.drop_superseded).
+    previous = {h: store.identity(h) for h in (media.display_sha256, media.thumb_sha256) if h}
     try:
         media_policy, purpose = _policy_and_purpose(media)
         with store.open(sha256) as source:
@@ -94,7 +93,7 @@ def process(sha256: str) -> str | None:
         if over_cap:
             # Only after the derived files are recorded: the key keeps the original's hash.
             store.delete(sha256)
-        superseded = previous - {display_sha, thumb_sha}
+        superseded = {h: v for h, v in previous.items() if h not in (display_sha, thumb_sha)}
     except Exception as exc:
         db.session.rollback()
         log.exception("media %s failed to process", sha256)
@@ -107,7 +106,7 @@ def process(sha256: str) -> str | None:
         # A re-process (another size profile) supersedes the old files: they go only
         # now that the new ones are recorded, and only if nothing else uses them.
         try:
-            drop_superseded(superseded, started)
+            drop_superseded(superseded)
         except Exception:
             log.exception("media %s: old derived files left for the orphan sweep", sha256)
     return media.status

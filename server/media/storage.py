@@ -93,8 +93,22 @@ class LocalStorage:
                     except FileNotFoundError:
                         continue
 
-    def discard(self, sha256: str, before: float, unreferenced: Callable[[], bool]) -> bool:
-        """Delete a blob last stored before `before` (epoch seconds), if still unreferenced.
+    def identity(self, sha256: str) -> tuple[int, int, int] | None:
+        """Which stored file this is (inode, device, mtime ns): every put makes a new one."""
+        try:
+            return _identity(self._blob(sha256).stat())
+        except FileNotFoundError:
+            return None
+
+    def discard(
+        self,
+        sha256: str,
+        before: float,
+        unreferenced: Callable[[], bool],
+        expect: tuple[int, int, int] | None = None,
+    ) -> bool:
+        """Delete a blob last stored before `before` (epoch seconds), if still unreferenced
+        (and, given `expect`, only if it is still that very file).
 
         Safe against a writer storing the same bytes meanwhile: the blob is first renamed
         aside, then its identity re-checked. A put in between shows as a new inode or a
@@ -106,7 +120,9 @@ class LocalStorage:
             seen = target.stat()
         except FileNotFoundError:
             return False
-        if seen.st_mtime >= before or not unreferenced():
+        if seen.st_mtime >= before or expect not in (None, _identity(seen)):
+            return False
+        if not unreferenced():
             return False
         aside = self.trash / f"{sha256}.{uuid.uuid4().hex}"
         self.trash.mkdir(parents=True, exist_ok=True)
@@ -155,6 +171,10 @@ class LocalStorage:
         self._blob(sha256)  # validates the name
         (self.root / "partial").mkdir(parents=True, exist_ok=True)
         return self.root / "partial" / f"{sha256}.part"
+
+
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return stat.st_ino, stat.st_dev, stat.st_mtime_ns
 
 
 def _fsync_dir(directory: Path) -> None:

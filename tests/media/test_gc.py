@@ -182,3 +182,22 @@ def test_the_cli_sweeps_and_refuses_a_grace_below_the_floor(app, world, media_ro
     assert result.exit_code == 0, result.output
     assert "deleted 1" in result.output
     assert not _blob(media_root, sha(data)).exists()
+
+
+def test_a_superseded_file_stored_again_since_the_claim_is_kept(client, world, app, media_root):
+    """Old derived bytes put again by someone else after the re-process claimed the
+    media (a new file at the same address): drop_superseded leaves it to the sweep."""
+    from server.media import gc
+    from server.media.storage import get_storage
+
+    orphan = jpeg(seed=9)
+    with app.app_context():
+        store = get_storage()
+        store.put_bytes(sha(orphan), orphan)
+        seen = store.identity(sha(orphan))
+        store.put_bytes(sha(orphan), orphan)  # the concurrent put
+        assert store.identity(sha(orphan)) != seen
+        assert gc.drop_superseded({sha(orphan): seen}) == 0
+        assert store.exists(sha(orphan))
+        assert gc.drop_superseded({sha(orphan): store.identity(sha(orphan))}) == 1
+        assert not store.exists(sha(orphan))
