@@ -29,6 +29,7 @@ from server.sync.changes import TECH_VISIBLE_STATUSES
 from server.sync.merge import jsonable
 from server.sync.models import ChangeLog, SyncConflict, SyncState
 from server.sync.rules import completion_rules
+from server.sync.scope import scope_filter
 from server.sync.service import SCHEMA_VERSION
 from server.warranty.models import WarrantyRecord
 
@@ -169,71 +170,12 @@ def _snapshot(user, start: int, after, limit: int) -> dict:
     return {"changes": page.as_list(), "cursor": str(start), "has_more": bool(more)}
 
 
-def _dealer_scope(user):
-    """A dealer's own jobs and what hangs off them; conflicts stay with the office."""
-    mine = sa.select(Job.id).where(Job.dealer_id == user.dealer_id)
-
-    def of_my_jobs(column):
-        return sa.select(column).where(Job.dealer_id == user.dealer_id)
-
-    return sa.and_(
-        ChangeLog.audience_id.is_(None),
-        ChangeLog.entity != "sync_conflicts",
-        sa.or_(
-            ChangeLog.job_id.in_(mine),
-            sa.and_(
-                ChangeLog.entity == "customers",
-                ChangeLog.entity_id.in_(of_my_jobs(Job.customer_id)),
-            ),
-            sa.and_(ChangeLog.entity == "units", ChangeLog.entity_id.in_(of_my_jobs(Job.unit_id))),
-            sa.and_(ChangeLog.entity == "dealers", ChangeLog.entity_id == user.dealer_id),
-            sa.and_(
-                ChangeLog.entity == "warranty_records",
-                ChangeLog.entity_id.in_(
-                    sa.select(WarrantyRecord.id).where(
-                        WarrantyRecord.unit_id.in_(of_my_jobs(Job.unit_id))
-                    )
-                ),
-            ),
-        ),
-    )
-
-
-def _scope_filter(user):
-    if user.role in OFFICE_ROLES:
-        return ChangeLog.audience_id.is_(None)
-    if user.role == "dealer":
-        return _dealer_scope(user)
-    mine = sa.select(Job.id).where(Job.technician_id == user.id)
-
-    def of_my_jobs(column):
-        return sa.select(column).where(Job.technician_id == user.id)
-
-    return sa.or_(
-        ChangeLog.audience_id == user.id,
-        sa.and_(ChangeLog.audience_id.is_(None), ChangeLog.job_id.in_(mine)),
-        sa.and_(
-            ChangeLog.entity == "customers", ChangeLog.entity_id.in_(of_my_jobs(Job.customer_id))
-        ),
-        sa.and_(ChangeLog.entity == "units", ChangeLog.entity_id.in_(of_my_jobs(Job.unit_id))),
-        sa.and_(ChangeLog.entity == "dealers", ChangeLog.entity_id.in_(of_my_jobs(Job.dealer_id))),
-        sa.and_(
-            ChangeLog.entity == "warranty_records",
-            ChangeLog.entity_id.in_(
-                sa.select(WarrantyRecord.id).where(
-                    WarrantyRecord.unit_id.in_(of_my_jobs(Job.unit_id))
-                )
-            ),
-        ),
-    )
-
-
 def _follow(user, cursor: int, limit: int) -> dict:
     log = db.session.execute(
         sa.select(
             ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op, ChangeLog.job_id
         )
-        .where(ChangeLog.seq > cursor, _scope_filter(user))
+        .where(ChangeLog.seq > cursor, scope_filter(user))
         .order_by(ChangeLog.seq)
         .limit(limit)
     ).all()
