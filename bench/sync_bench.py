@@ -6,6 +6,7 @@ push latency, the naive one-request-per-mutation baseline, a technician's day
 (200 mutations) pushed, and a first pull of 500 jobs. The last line is one JSON object.
 
     .venv/bin/python bench/sync_bench.py [--quick] [--database postgresql|sqlite|both]
+        [--batch 100] [--pullers N: pull threads running during the batched pushes]
 """
 
 import argparse
