@@ -6,6 +6,7 @@ push latency, the naive one-request-per-mutation baseline, a technician's day
 (200 mutations) pushed, and a first pull of 500 jobs. The last line is one JSON object.
 
     .venv/bin/python bench/sync_bench.py [--quick] [--database postgresql|sqlite|both]
+        [--batch 100] [--pullers N: pull threads running during the batched pushes]
 """
 
 import argparse
@@ -244,6 +245,39 @@ def first_pull(base, token):
     return time.perf_counter() - started, changes, jobs
 
 
+class Pullers:
+    """Threads repeating a 500-job first pull while the batched pushes run.
+
+    Each push holds one subtransaction per mutation open in its transaction; these
+    readers show whether that slows everybody else (docs/performance.md, "## Sync").
+    """
+
+    def __init__(self, base, token, count):
+        self.base, self.token, self.count = base, token, count
+        self.done = threading.Event()
+        self.pulls, self.changes, self.lock = 0, 0, threading.Lock()
+
+    def _loop(self):
+        while not self.done.is_set():
+            _, changes, _ = first_pull(self.base, self.token)
+            with self.lock:
+                self.pulls += 1
+                self.changes += changes
+
+    def __enter__(self):
+        self.threads = [threading.Thread(target=self._loop) for _ in range(self.count)]
+        self.started = time.perf_counter()
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.done.set()
+        for t in self.threads:
+            t.join()
+        self.seconds = time.perf_counter() - self.started
+
+
 def _die_with_parent():
     # Linux: gunicorn gets SIGTERM if this benchmark dies, so it never outlives the run.
     import ctypes
@@ -321,9 +355,10 @@ def run(database, args):
         users = data["devices"][:-1]
         # Warm up every worker's connections and caches.
         concurrent_push([Device(base, d["token"], d["job"]) for d in users], 5, 5)
-        batched = concurrent_push(
-            [Device(base, d["token"], d["job"]) for d in users], args.mutations, args.batch
-        )
+        with Pullers(base, data["puller"], args.pullers) as pullers:
+            batched = concurrent_push(
+                [Device(base, d["token"], d["job"]) for d in users], args.mutations, args.batch
+            )
         baseline = concurrent_push(
             [Device(base, d["token"], d["job"]) for d in users], args.baseline_mutations, 1
         )
@@ -351,6 +386,11 @@ def run(database, args):
         f"p50 {baseline['p50_ms']:.1f} ms, p95 {baseline['p95_ms']:.1f} ms; "
         f"ratio {batched['mutations_per_s'] / baseline['mutations_per_s']:.1f}x"
     )
+    if args.pullers:
+        print(
+            f"[{database}] {args.pullers} concurrent pullers during the batched pushes: "
+            f"{pullers.pulls} pulls, {pullers.changes / pullers.seconds:.0f} changes/s"
+        )
     print(f"[{database}] a technician's day (200 mutations, 2 pushes): {day_s:.3f}s")
     print(
         f"[{database}] first pull: {pull_jobs} jobs, {pull_changes} changes in {pull_s:.3f}s "
@@ -366,6 +406,10 @@ def run(database, args):
         "day_push_s": round(day_s, 3),
         "first_pull_500_s": round(pull_s, 3),
         "pull_changes_per_s": round(pull_changes / pull_s),
+        "batch": args.batch,
+        "concurrent_pull_changes_per_s": round(pullers.changes / pullers.seconds)
+        if args.pullers
+        else None,
     }
 
 
@@ -378,6 +422,7 @@ def main():
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--workers", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--pullers", type=int, default=0, help="pull threads during the pushes")
     args = p.parse_args()
     args.devices = args.devices or (6 if args.quick else 10)
     args.mutations = args.mutations or (400 if args.quick else 1000)

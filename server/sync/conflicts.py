@@ -1,7 +1,9 @@
 """Admins settle conflicts: keep the server's value, take the device's, or enter a merge."""
 
+import uuid
+
 import sqlalchemy as sa
-from marshmallow import ValidationError
+from marshmallow import ValidationError, fields
 
 from server.audit.service import record
 from server.common.models import utcnow
@@ -62,9 +64,17 @@ def _typed(conflict: SyncConflict, raw):
                 errors={"value": ["unknown status"]},
             )
         return raw
+    if conflict.field == "locked_at":
+        try:
+            return None if raw is None else fields.AwareDateTime().deserialize(raw)
+        except ValidationError as exc:
+            raise ProblemError(
+                422,
+                "Not a time with an offset, nor null.",
+                slug="validation-error",
+                errors={"value": exc.messages},
+            ) from exc
     if conflict.field == "technician_id":
-        import uuid
-
         try:
             return uuid.UUID(str(raw))
         except ValueError as exc:
@@ -82,6 +92,12 @@ def resolve(conflict: SyncConflict, choice: str, value, admin) -> SyncConflict:
     if row is None:
         raise ProblemError(409, "The row in conflict no longer exists.", slug="conflict-gone")
     field = conflict.field
+    # Writing to a locked (dealer-approved or closed) job is an override only an admin may make.
+    override = conflict.reason == "locked" and choice != "server"
+    if override and admin.role != "admin":
+        raise ProblemError(
+            403, "Only an admin may change a locked job.", slug="locked-job-needs-admin"
+        )
     if choice == "server":
         chosen = getattr(row, field, None)
     else:
@@ -91,7 +107,10 @@ def resolve(conflict: SyncConflict, choice: str, value, admin) -> SyncConflict:
             setattr(row, field, chosen)
         elif field in ("technician_id", "status"):
             _apply_scope_resolution(row, field, chosen)
-        # locked_at: acknowledging the kept evidence changes nothing on the job.
+        elif field == "locked_at":
+            # The device's side is "not locked": `client` unlocks the job so the
+            # technician's held work can land; `merged` sets the admin's lock time (or null).
+            row.locked_at = chosen
     conflict.status = "resolved"
     conflict.resolution = choice
     conflict.resolved_value = jsonable(chosen)
@@ -110,6 +129,7 @@ def resolve(conflict: SyncConflict, choice: str, value, admin) -> SyncConflict:
             "value": jsonable(chosen),
             "server_value": conflict.server_value,
             "client_value": conflict.client_value,
+            "locked_override": override,
         },
         actor=admin,
     )

@@ -29,6 +29,7 @@ from server.sync.changes import TECH_VISIBLE_STATUSES
 from server.sync.merge import jsonable
 from server.sync.models import ChangeLog, SyncConflict, SyncState
 from server.sync.rules import completion_rules
+from server.sync.scope import scope_filter
 from server.sync.service import SCHEMA_VERSION
 from server.warranty.models import WarrantyRecord
 
@@ -116,7 +117,7 @@ def _load(model, ids):
     return {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
 
 
-def _job_bundles(page: Page, jobs, *, with_evidence: bool, seq=None):
+def _job_bundles(page: Page, jobs, *, with_evidence: bool, seq=None, conflicts=True):
     """A job with what the device needs beside it: customer, unit, warranty, dealer."""
     if not jobs:
         return
@@ -134,7 +135,7 @@ def _job_bundles(page: Page, jobs, *, with_evidence: bool, seq=None):
     page.put_rows(jobs, seq)
     if with_evidence:
         ids = [j.id for j in jobs]
-        for model in (*EVIDENCE, SyncConflict):
+        for model in (*EVIDENCE, SyncConflict) if conflicts else EVIDENCE:
             page.put_rows(db.session.scalars(sa.select(model).where(model.job_id.in_(ids))), seq)
 
 
@@ -142,6 +143,9 @@ def _visible_jobs(user) -> sa.Select:
     query = sa.select(Job).where(Job.deleted_at.is_(None))
     if user.role in OFFICE_ROLES:
         return query
+    if user.role == "dealer":
+        # Every job of the dealer's own, whatever its status: they review the evidence.
+        return query.where(Job.dealer_id == user.dealer_id)
     return query.where(Job.technician_id == user.id, Job.status.in_(TECH_VISIBLE_STATUSES))
 
 
@@ -159,38 +163,11 @@ def _snapshot(user, start: int, after, limit: int) -> dict:
         query = query.where(Job.id > after)
     jobs = db.session.scalars(query).all()
     page = Page()
-    _job_bundles(page, jobs, with_evidence=True)
+    _job_bundles(page, jobs, with_evidence=True, conflicts=user.role != "dealer")
     if len(jobs) == limit:
         return {"changes": page.as_list(), "cursor": f"s{start}:{jobs[-1].id}", "has_more": True}
     more = db.session.scalar(sa.select(sa.literal(True)).where(ChangeLog.seq > start).limit(1))
     return {"changes": page.as_list(), "cursor": str(start), "has_more": bool(more)}
-
-
-def _scope_filter(user):
-    if user.role in OFFICE_ROLES:
-        return ChangeLog.audience_id.is_(None)
-    mine = sa.select(Job.id).where(Job.technician_id == user.id)
-
-    def of_my_jobs(column):
-        return sa.select(column).where(Job.technician_id == user.id)
-
-    return sa.or_(
-        ChangeLog.audience_id == user.id,
-        sa.and_(ChangeLog.audience_id.is_(None), ChangeLog.job_id.in_(mine)),
-        sa.and_(
-            ChangeLog.entity == "customers", ChangeLog.entity_id.in_(of_my_jobs(Job.customer_id))
-        ),
-        sa.and_(ChangeLog.entity == "units", ChangeLog.entity_id.in_(of_my_jobs(Job.unit_id))),
-        sa.and_(ChangeLog.entity == "dealers", ChangeLog.entity_id.in_(of_my_jobs(Job.dealer_id))),
-        sa.and_(
-            ChangeLog.entity == "warranty_records",
-            ChangeLog.entity_id.in_(
-                sa.select(WarrantyRecord.id).where(
-                    WarrantyRecord.unit_id.in_(of_my_jobs(Job.unit_id))
-                )
-            ),
-        ),
-    )
 
 
 def _follow(user, cursor: int, limit: int) -> dict:
@@ -198,14 +175,18 @@ def _follow(user, cursor: int, limit: int) -> dict:
         sa.select(
             ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op, ChangeLog.job_id
         )
-        .where(ChangeLog.seq > cursor, _scope_filter(user))
+        .where(ChangeLog.seq > cursor, scope_filter(user))
         .order_by(ChangeLog.seq)
         .limit(limit)
     ).all()
     office = user.role in OFFICE_ROLES
-    visible = (
-        set() if office else set(db.session.scalars(_visible_jobs(user).with_only_columns(Job.id)))
-    )
+    if office:
+        visible = set()
+    elif user.role == "dealer":
+        # Deleted jobs too, so their tombstones reach the dealer's device.
+        visible = set(db.session.scalars(sa.select(Job.id).where(Job.dealer_id == user.dealer_id)))
+    else:
+        visible = set(db.session.scalars(_visible_jobs(user).with_only_columns(Job.id)))
     wanted: dict[str, set] = {}
     for entry in log:
         if entry.op in ("upsert", "delete"):
@@ -233,7 +214,7 @@ def _follow(user, cursor: int, limit: int) -> dict:
 
 
 def pull(user, cursor: str | None, limit: int) -> dict:
-    if user.role not in (*OFFICE_ROLES, "technician"):
+    if user.role not in (*OFFICE_ROLES, "technician", "dealer"):
         raise ProblemError(403, "Your role does not sync.", slug="forbidden")
     reset = False
     if cursor is None or cursor == "":
