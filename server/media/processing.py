@@ -160,6 +160,34 @@ def photo_recorded(sha256: str, purpose: str, media_policy: dict) -> bool:
     return True
 
 
+def photos_recorded(photos: list[tuple[str, str, object]]) -> None:
+    """After a push committed Photo records: re-derive bytes that are already held but were
+    sized for another purpose. `photos` holds (sha256, purpose, dealer_id); one query finds
+    the held ones, so a push of records whose bytes are still on the phone costs no more."""
+    from server.dealers.models import Dealer
+
+    held = set(
+        db.session.scalars(
+            sa.select(MediaObject.sha256).where(
+                MediaObject.sha256.in_({sha for sha, _, _ in photos})
+            )
+        )
+    )
+    policies: dict = {}
+    again = []
+    for sha256, purpose, dealer_id in photos:
+        if sha256 not in held:
+            continue
+        if dealer_id not in policies:
+            policies[dealer_id] = db.session.get(Dealer, dealer_id).policy["media"]
+        if photo_recorded(sha256, purpose, policies[dealer_id]):
+            again.append(sha256)
+    if again:
+        db.session.commit()
+        for sha256 in again:
+            schedule(sha256)
+
+
 def process_pending(limit: int = 100) -> int:
     """Process what is pending or whose lease expired (CLI sweep; any process may run it)."""
     stale = utcnow() - LEASE

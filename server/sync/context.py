@@ -25,8 +25,8 @@ class Context:
     in_savepoint: bool = True
     # PostgreSQL: evidence inserts wait here to be sent as one pipeline (fastpath.py).
     queue: list | None = None
-    # Media to re-derive once the push has committed (shared by the push's mutations).
-    reprocess: list = field(default_factory=list)
+    # (sha256, purpose, dealer_id) of photo records, shared by the push's mutations.
+    photos: list = field(default_factory=list)
 
 
 class FlushFirst(Exception):

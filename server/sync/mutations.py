@@ -17,7 +17,6 @@ from server.field.models import (
     Signature,
     Visit,
 )
-from server.media import processing
 from server.media.signatures import store_signature
 from server.sync import changes
 from server.sync import schemas as s
@@ -152,11 +151,9 @@ def add_measurement(ctx, a):
 
 def add_photo(ctx, a):
     job, _clash = job_for(ctx, a["job_id"])
-    # Bytes that arrived before their record were sized for the uploader's hint; a gauge
-    # or nameplate photo must be re-derived at the detail size (after this push commits).
-    media_policy = db.session.get(Dealer, job.dealer_id).policy["media"]
-    if processing.photo_recorded(a["sha256"], a["purpose"], media_policy):
-        ctx.reprocess.append(a["sha256"])
+    # Bytes that arrived before their record may need another size for this purpose;
+    # checked for the whole push after it commits, off the hot path.
+    ctx.photos.append((a["sha256"], a["purpose"], job.dealer_id))
     return _evidence(
         ctx,
         Photo,

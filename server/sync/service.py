@@ -139,7 +139,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
                 )
             )
         }
-    results, gap, done, jobs, reprocess = [], None, [], {}, []
+    results, gap, done, jobs, photos = [], None, [], {}, []
     queue = [] if fastpath.enabled() else None
     for m in ordered:
         mid = m["mutation_id"]
@@ -164,7 +164,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
             mutation_id=mid,
             jobs=jobs,
             queue=queue,
-            reprocess=reprocess,
+            photos=photos,
         )
         try:
             outcome = apply_one(ctx, m["name"], m["args"])
@@ -199,8 +199,8 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         )
     client.last_mutation_id = last
     db.session.commit()
-    for sha256 in reprocess:
-        processing.schedule(sha256)
+    if photos:
+        processing.photos_recorded(photos)
     response = {
         "schema_version": SCHEMA_VERSION,
         "client_id": str(client.id),
