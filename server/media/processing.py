@@ -164,8 +164,6 @@ def photos_recorded(photos: list[tuple[str, str, object]]) -> None:
     """After a push committed Photo records: re-derive bytes that are already held but were
     sized for another purpose. `photos` holds (sha256, purpose, dealer_id); one query finds
     the held ones, so a push of records whose bytes are still on the phone costs no more."""
-    from server.dealers.models import Dealer
-
     held = set(
         db.session.scalars(
             sa.select(MediaObject.sha256).where(
