@@ -43,44 +43,32 @@ def _apply_scope_resolution(job: Job, field: str, value) -> None:
         job.status, job.cancelled_at, job.cancel_reason = value, None, None
 
 
+def _bad_value(detail: str, messages) -> ProblemError:
+    """A 422 about the admin's merged `value`."""
+    return ProblemError(422, detail, slug="validation-error", errors={"value": messages})
+
+
 def _typed(conflict: SyncConflict, raw):
     spec = SPECS.get(conflict.entity, {})
     if conflict.field in spec:
         try:
             return load_value(spec, conflict.field, raw)
         except ValidationError as exc:
-            raise ProblemError(
-                422,
-                "The value is not valid for this field.",
-                slug="validation-error",
-                errors={"value": exc.messages},
-            ) from exc
+            raise _bad_value("The value is not valid for this field.", exc.messages) from exc
     if conflict.field == "status":
         if raw not in ("in_progress", "completed", "cancelled", "closed"):
-            raise ProblemError(
-                422,
-                "Not a job status.",
-                slug="validation-error",
-                errors={"value": ["unknown status"]},
-            )
+            raise _bad_value("Not a job status.", ["unknown status"])
         return raw
     if conflict.field == "locked_at":
         try:
             return None if raw is None else fields.AwareDateTime().deserialize(raw)
         except ValidationError as exc:
-            raise ProblemError(
-                422,
-                "Not a time with an offset, nor null.",
-                slug="validation-error",
-                errors={"value": exc.messages},
-            ) from exc
+            raise _bad_value("Not a time with an offset, nor null.", exc.messages) from exc
     if conflict.field == "technician_id":
         try:
             return uuid.UUID(str(raw))
         except ValueError as exc:
-            raise ProblemError(
-                422, "Not a user id.", slug="validation-error", errors={"value": ["not a UUID"]}
-            ) from exc
+            raise _bad_value("Not a user id.", ["not a UUID"]) from exc
     return raw
 
 
