@@ -7,6 +7,7 @@ from flask import Flask, request
 from flask.wrappers import Request
 
 from server import config, errors
+from server.common import tx
 from server.extensions import api, db, migrate
 
 __version__ = "0.1.0"
@@ -53,17 +54,20 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth.api import bp as auth_bp
     from server.dealers.api import bp as dealers_bp
     from server.desk.api import bp as desk_bp
+    from server.desk.job_api import bp as jobs_bp
+    from server.field.api import bp as field_bp
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, media_bp, sync_bp):
+    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, jobs_bp, field_bp, media_bp, sync_bp):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).
     sync_changes.install()
+    tx.install()
 
     from server.web.views import bp as web_bp
 

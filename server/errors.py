@@ -10,7 +10,10 @@ import logging
 from flask import Flask, Response, json
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from server import exceptions as domain
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +22,7 @@ TYPE_BASE = "/problems/"
 
 
 class ProblemError(Exception):
-    """A business-rule failure raised from service code (no Flask needed there)."""
+    """An HTTP-level refusal raised by a view (services raise server.exceptions instead)."""
 
     def __init__(self, status: int, detail: str, *, slug=None, errors=None, headers=None):
         super().__init__(detail)
@@ -30,7 +33,9 @@ class ProblemError(Exception):
         self.headers = headers or {}
 
 
-def problem(status: int, title: str, detail: str, *, slug=None, errors=None, headers=None):
+def problem(
+    status: int, title: str, detail: str, *, slug=None, errors=None, headers=None, extra=None
+):
     body = {
         "type": TYPE_BASE + slug if slug else "about:blank",
         "title": title,
@@ -39,6 +44,8 @@ def problem(status: int, title: str, detail: str, *, slug=None, errors=None, hea
     }
     if errors:
         body["errors"] = errors
+    # Extension members (RFC 9457 §3.2), e.g. the completion rules still missing.
+    body.update({k: v for k, v in (extra or {}).items() if k not in body})
     response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -89,8 +96,6 @@ def handle_http_exception(error: HTTPException):
 
 
 def handle_problem_error(error: ProblemError):
-    from werkzeug.http import HTTP_STATUS_CODES
-
     title = HTTP_STATUS_CODES.get(error.status, "Error")
     return problem(
         error.status,
@@ -99,6 +104,45 @@ def handle_problem_error(error: ProblemError):
         slug=error.slug,
         errors=error.errors,
         headers=error.headers,
+    )
+
+
+# The one place a domain refusal becomes an HTTP status (most specific class first).
+STATUS = {
+    domain.BadRequest: 400,
+    domain.Unauthenticated: 401,
+    domain.Forbidden: 403,
+    domain.NotFound: 404,
+    domain.Conflict: 409,
+    domain.Gone: 410,
+    domain.TooLarge: 413,
+    domain.Unsupported: 415,
+    domain.Refused: 422,
+    domain.Invalid: 422,
+    domain.Throttled: 429,
+    domain.Busy: 503,
+}
+
+
+def status_of(error: domain.DomainError) -> int:
+    return next((STATUS[c] for c in type(error).__mro__ if c in STATUS), 400)
+
+
+def handle_domain_error(error: domain.DomainError):
+    status = status_of(error)
+    headers = {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(int(error.retry_after))
+    if status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return problem(
+        status,
+        HTTP_STATUS_CODES.get(status, "Error"),
+        error.detail,
+        slug=error.slug,
+        errors=error.errors,
+        headers=headers,
+        extra=error.extra,
     )
 
 
@@ -116,7 +160,7 @@ def handle_unexpected(error: Exception):
         )
     # Never leak str(error): it can hold SQL or paths. The log has the traceback.
     log.exception("unhandled error", exc_info=error)
-    return problem(500, InternalServerError.name, "The server failed to handle this request.")
+    return problem(500, HTTP_STATUS_CODES[500], "The server failed to handle this request.")
 
 
 class ProblemApi(Api):
@@ -129,4 +173,5 @@ class ProblemApi(Api):
 def register(app: Flask) -> None:
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(ProblemError, handle_problem_error)
+    app.register_error_handler(domain.DomainError, handle_domain_error)
     app.register_error_handler(Exception, handle_unexpected)

@@ -15,8 +15,6 @@ from server.auth.schemas import (
     TokenSchema,
     UserSchema,
 )
-from server.dealers.models import Dealer
-from server.errors import ProblemError
 from server.extensions import db
 
 bp = Blueprint("auth", __name__, url_prefix="/api", description="Sign-in and users")
@@ -85,33 +83,8 @@ def list_users():
 @bp.arguments(UserSchema)
 @bp.response(201, UserSchema)
 def create_user(args):
-    if (args["role"] == "dealer") != (args["dealer_id"] is not None):
-        raise ProblemError(
-            422,
-            "A dealer user needs dealer_id, and only a dealer user may have one.",
-            slug="validation-error",
-            errors={"dealer_id": ["required for role dealer, and only for it"]},
-        )
-    if args["dealer_id"] and db.session.get(Dealer, args["dealer_id"]) is None:
-        raise ProblemError(
-            422, "No such dealer.", slug="validation-error", errors={"dealer_id": ["unknown"]}
-        )
-    if db.session.scalar(sa.select(User.id).where(User.username == args["username"])):
-        raise ProblemError(409, "That user name is taken.", slug="conflict")
-    password = args.pop("password")
-    user = User(**args)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    record("create", "user", user.id, {"username": user.username, "role": user.role})
+    user = service.create_user(args)
     db.session.commit()
-    return user
-
-
-def _user_or_404(user_id):
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise ProblemError(404, "No such user.", slug="not-found")
     return user
 
 
@@ -119,7 +92,7 @@ def _user_or_404(user_id):
 @requires("admin")
 @bp.response(200, DeviceSchema(many=True))
 def user_devices(user_id):
-    return _devices(_user_or_404(user_id))
+    return _devices(service.get_user(user_id))
 
 
 @bp.post("/users/<uuid:user_id>/devices/revoke")
@@ -127,7 +100,7 @@ def user_devices(user_id):
 @bp.response(200, RevokedSchema)
 def revoke_user_devices(user_id):
     """Sign a user out on every device (a lost phone, someone leaving)."""
-    user = _user_or_404(user_id)
+    user = service.get_user(user_id)
     devices = db.session.scalars(sa.select(DeviceToken).where(DeviceToken.user_id == user.id))
     count = service.revoke(devices)
     record("revoke_devices", "user", user.id, {"revoked": count})

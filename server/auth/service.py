@@ -1,4 +1,4 @@
-"""Passwords, device tokens and login throttling. No Flask here except in `current_user`."""
+"""Users, passwords, device tokens and login throttling. Raises server.exceptions."""
 
 import hashlib
 import secrets
@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from server.audit.service import record
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.common.models import utcnow
-from server.errors import ProblemError
+from server.dealers.models import Dealer
+from server.exceptions import Conflict, Invalid, NotFound, Throttled, Unauthenticated
 from server.extensions import db
 
 # Guessing protection (security settings, not dealer policy).
@@ -50,11 +52,10 @@ def _throttle(username: str, address: str) -> None:
             if remaining > 0:
                 waits.append(int(remaining) + 1)
     if waits:
-        raise ProblemError(
-            429,
+        raise Throttled(
             "Too many failed logins; wait before trying again.",
             slug="login-throttled",
-            headers={"Retry-After": str(max(waits))},
+            retry_after=max(waits),
         )
 
 
@@ -65,7 +66,7 @@ def login(username: str, password: str, address: str, device_name: str | None):
     if user is None or not user.active or not user.check_password(password):
         db.session.add(LoginAttempt(username=username, address=address))
         db.session.commit()
-        raise ProblemError(401, "Wrong user name or password.", slug="bad-credentials")
+        raise Unauthenticated("Wrong user name or password.", slug="bad-credentials")
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
     token = secrets.token_urlsafe(32)
     db.session.add(DeviceToken(user=user, token_hash=hash_token(token), device_name=device_name))
@@ -94,3 +95,30 @@ def revoke(devices) -> int:
             device.revoked_at = now
             count += 1
     return count
+
+
+def create_user(args: dict) -> User:
+    if (args["role"] == "dealer") != (args["dealer_id"] is not None):
+        raise Invalid(
+            "dealer_id",
+            "required for role dealer, and only for it",
+            detail="A dealer user needs dealer_id, and only a dealer user may have one.",
+        )
+    if args["dealer_id"] and db.session.get(Dealer, args["dealer_id"]) is None:
+        raise Invalid("dealer_id", "unknown", detail="No such dealer.")
+    if db.session.scalar(sa.select(User.id).where(User.username == args["username"])):
+        raise Conflict("That user name is taken.")
+    password = args.pop("password")
+    user = User(**args)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    record("create", "user", user.id, {"username": user.username, "role": user.role})
+    return user
+
+
+def get_user(user_id) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound.of("user")
+    return user

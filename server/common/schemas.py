@@ -1,6 +1,18 @@
 """Schema pieces shared by features."""
 
+import uuid
+from datetime import date, datetime
+
 from marshmallow import Schema, fields, validate
+
+
+def jsonable(value):
+    """A column value as JSON: times and dates in ISO 8601, UUIDs as text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    return value
 
 
 class StrictSchema(Schema):

@@ -4,7 +4,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from server.common.models import Timestamps
-from server.dealers.policy import load_policy
+from server.dealers.policy import complete_policy
 from server.extensions import db
 
 
@@ -20,4 +20,4 @@ class Dealer(Timestamps, db.Model):
 
     @property
     def policy(self) -> dict:
-        return load_policy(self.policy_doc)
+        return complete_policy(self.policy_doc)

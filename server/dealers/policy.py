@@ -1,16 +1,19 @@
 """The dealer policy: every number of DOMAIN.md, as per-dealer data with defaults.
 
-This module is the one place those numbers are written down. Code reads them from
-a dealer's loaded policy (`policy_for(dealer)`), never from literals of its own.
+This module is the one place those numbers are written down. Code reads them from a
+dealer's complete policy (`dealer.policy`, or `dealers.service.policy_of(dealer_id)`),
+never from literals of its own.
 """
 
+import json
 from copy import deepcopy
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
-# 3 kgf/cm² ("3 公斤"), the threshold above which a pressure-reducing valve is advised.
-KPA_PER_KGF_CM2 = 98.0665
+from server.field.vocab import KPA_PER_KGF_CM2
+
 # No dealer may allow more pixels than this (Pillow's decompression-bomb guard is set to it).
 MAX_PIXELS_CEILING = 200_000_000
 
@@ -113,7 +116,9 @@ class PolicySchema(_Strict):
     fees = fields.Nested(FeesSchema, load_default=dict)
     service_radius_km = fields.Float(load_default=10.0, validate=validate.Range(0, 1000))
     pressure_valve_threshold_kpa = fields.Float(
-        load_default=round(3 * KPA_PER_KGF_CM2, 1), validate=validate.Range(50, 2000)
+        # 3 kgf/cm² ("3 公斤"): above it a pressure-reducing valve is advised.
+        load_default=round(3 * KPA_PER_KGF_CM2, 1),
+        validate=validate.Range(50, 2000),
     )
     filter = fields.Nested(FilterSchema, load_default=dict)
     media = fields.Nested(MediaSchema, load_default=dict)
@@ -146,5 +151,20 @@ def load_policy(document: dict | None) -> dict:
     return policy_schema.dump(_fill(policy_schema, deepcopy(document or {})))
 
 
+@lru_cache(maxsize=1024)
+def _complete(canonical: str) -> dict:
+    return load_policy(json.loads(canonical))
+
+
+def complete_policy(document: dict | None) -> dict:
+    """`load_policy` for a stored document, validated once per distinct document.
+
+    Stored documents were validated when written, so this only fills in defaults; the
+    result is cached by content (a changed document is a new key) and copied out, so a
+    caller may change its copy.
+    """
+    return deepcopy(_complete(json.dumps(document or {}, sort_keys=True)))
+
+
 def default_policy() -> dict:
-    return load_policy({})
+    return complete_policy({})

@@ -1,25 +1,25 @@
-"""Office API: customers, units, service requests and jobs."""
+"""Office API: customers, units and service requests (jobs: job_api.py)."""
 
 import sqlalchemy as sa
 from flask import g
 from flask_smorest import Blueprint
 
+from server.access import rules as access
 from server.auth.access import requires
 from server.auth.models import OFFICE_ROLES
+from server.common import tx
 from server.common.paging import paginate
 from server.common.schemas import page_of
-from server.desk import schemas as s
-from server.desk import scope, service
-from server.desk.models import Customer, Job, ServiceRequest, Unit
-from server.extensions import db
+from server.desk import schemas, service
+from server.desk.models import Customer, ServiceRequest, Unit
 
-bp = Blueprint("desk", __name__, url_prefix="/api", description="Customers, units, requests, jobs")
+bp = Blueprint("desk", __name__, url_prefix="/api", description="Customers, units, requests")
 
 ANY = ("admin", "dispatcher", "technician", "dealer")
 
 
 def _done(row):
-    db.session.commit()
+    tx.commit()
     return row
 
 
@@ -28,10 +28,10 @@ def _done(row):
 
 @bp.get("/customers")
 @requires(*ANY)
-@bp.arguments(s.CustomerQuerySchema, location="query")
-@bp.response(200, page_of(s.CustomerSchema))
+@bp.arguments(schemas.CustomerQuerySchema, location="query")
+@bp.response(200, page_of(schemas.CustomerSchema))
 def list_customers(args):
-    query = scope.customers_query(g.user)
+    query = access.customers(g.user)
     if "q" in args:
         like = f"%{args['q']}%"
         query = query.where(
@@ -46,25 +46,25 @@ def list_customers(args):
 
 @bp.post("/customers")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.CustomerCreateSchema)
-@bp.response(201, s.CustomerSchema)
+@bp.arguments(schemas.CustomerCreateSchema)
+@bp.response(201, schemas.CustomerSchema)
 def create_customer(args):
     return _done(service.create_customer(args))
 
 
 @bp.get("/customers/<uuid:row_id>")
 @requires(*ANY)
-@bp.response(200, s.CustomerSchema)
+@bp.response(200, schemas.CustomerSchema)
 def get_customer(row_id):
-    return scope.get_in_scope(Customer, row_id, g.user)
+    return access.get(Customer, row_id, g.user)
 
 
 @bp.patch("/customers/<uuid:row_id>")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.CustomerUpdateSchema)
-@bp.response(200, s.CustomerSchema)
+@bp.arguments(schemas.CustomerUpdateSchema)
+@bp.response(200, schemas.CustomerSchema)
 def update_customer(args, row_id):
-    customer = scope.get_in_scope(Customer, row_id, g.user)
+    customer = access.get(Customer, row_id, g.user)
     return _done(service.update_customer(customer, args))
 
 
@@ -73,11 +73,11 @@ def update_customer(args, row_id):
 
 @bp.get("/units")
 @requires(*ANY)
-@bp.arguments(s.UnitQuerySchema, location="query")
-@bp.response(200, page_of(s.UnitSchema))
+@bp.arguments(schemas.UnitQuerySchema, location="query")
+@bp.response(200, page_of(schemas.UnitSchema))
 def list_units(args):
     """Find units; `serial` and `phone` are the desk's two ways to look one up."""
-    query = scope.units_query(g.user)
+    query = access.units(g.user)
     if "serial" in args:
         query = query.where(Unit.serial == args["serial"])
     if "phone" in args:
@@ -91,25 +91,25 @@ def list_units(args):
 
 @bp.post("/units")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.UnitCreateSchema)
-@bp.response(201, s.UnitSchema)
+@bp.arguments(schemas.UnitCreateSchema)
+@bp.response(201, schemas.UnitSchema)
 def create_unit(args):
     return _done(service.create_unit(args))
 
 
 @bp.get("/units/<uuid:row_id>")
 @requires(*ANY)
-@bp.response(200, s.UnitSchema)
+@bp.response(200, schemas.UnitSchema)
 def get_unit(row_id):
-    return scope.get_in_scope(Unit, row_id, g.user)
+    return access.get(Unit, row_id, g.user)
 
 
 @bp.patch("/units/<uuid:row_id>")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.UnitUpdateSchema)
-@bp.response(200, s.UnitSchema)
+@bp.arguments(schemas.UnitUpdateSchema)
+@bp.response(200, schemas.UnitSchema)
 def update_unit(args, row_id):
-    unit = scope.get_in_scope(Unit, row_id, g.user)
+    unit = access.get(Unit, row_id, g.user)
     return _done(service.update_unit(unit, args))
 
 
@@ -118,10 +118,10 @@ def update_unit(args, row_id):
 
 @bp.get("/requests")
 @requires("admin", "dispatcher", "dealer")
-@bp.arguments(s.RequestQuerySchema, location="query")
-@bp.response(200, page_of(s.RequestSchema))
+@bp.arguments(schemas.RequestQuerySchema, location="query")
+@bp.response(200, page_of(schemas.RequestSchema))
 def list_requests(args):
-    query = scope.requests_query(g.user)
+    query = access.requests(g.user)
     for key in ("status", "kind", "dealer_id", "customer_id"):
         if key in args:
             query = query.where(getattr(ServiceRequest, key) == args[key])
@@ -134,97 +134,38 @@ def list_requests(args):
 
 @bp.post("/requests")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.RequestCreateSchema)
-@bp.response(201, s.RequestSchema)
+@bp.arguments(schemas.RequestCreateSchema)
+@bp.response(201, schemas.RequestSchema)
 def create_request(args):
     return _done(service.create_request(args))
 
 
 @bp.get("/requests/<uuid:row_id>")
 @requires("admin", "dispatcher", "dealer")
-@bp.response(200, s.RequestSchema)
+@bp.response(200, schemas.RequestSchema)
 def get_request(row_id):
-    return scope.get_in_scope(ServiceRequest, row_id, g.user)
+    return access.get(ServiceRequest, row_id, g.user)
 
 
 @bp.patch("/requests/<uuid:row_id>")
 @requires(*OFFICE_ROLES)
-@bp.arguments(s.RequestUpdateSchema)
-@bp.response(200, s.RequestSchema)
+@bp.arguments(schemas.RequestUpdateSchema)
+@bp.response(200, schemas.RequestSchema)
 def update_request(args, row_id):
-    request = scope.get_in_scope(ServiceRequest, row_id, g.user)
+    request = access.get(ServiceRequest, row_id, g.user)
     return _done(service.update_request(request, args))
 
 
-# --- jobs --------------------------------------------------------------------
+# --- soft deletes --------------------------------------------------------------
+
+DELETABLE = {"customers": Customer, "units": Unit, "requests": ServiceRequest}
 
 
-@bp.get("/jobs")
-@requires(*ANY)
-@bp.arguments(s.JobQuerySchema, location="query")
-@bp.response(200, page_of(s.JobSchema))
-def list_jobs(args):
-    query = scope.jobs_query(g.user)
-    if "status" in args:
-        query = query.where(Job.status.in_(args["status"]))
-    for key in ("kind", "technician_id", "dealer_id", "customer_id", "unit_id"):
-        if key in args:
-            query = query.where(getattr(Job, key) == args[key])
-    if "window_from" in args:
-        query = query.where(Job.window_end > args["window_from"])
-    if "window_to" in args:
-        query = query.where(Job.window_start < args["window_to"])
-    return paginate(query, args, Job.window_start, Job.created_at, Job.id)
-
-
-@bp.post("/jobs")
-@requires(*OFFICE_ROLES)
-@bp.arguments(s.JobCreateSchema)
-@bp.response(201, s.JobSchema)
-def create_job(args):
-    return _done(service.create_job(args))
-
-
-@bp.get("/jobs/<uuid:row_id>")
-@requires(*ANY)
-@bp.response(200, s.JobSchema)
-def get_job(row_id):
-    return scope.get_in_scope(Job, row_id, g.user)
-
-
-@bp.patch("/jobs/<uuid:row_id>")
-@requires(*OFFICE_ROLES)
-@bp.arguments(s.JobUpdateSchema)
-@bp.response(200, s.JobSchema)
-def update_job(args, row_id):
-    job = scope.get_in_scope(Job, row_id, g.user)
-    return _done(service.update_job(job, args))
-
-
-@bp.post("/jobs/<uuid:row_id>/assign")
-@requires(*OFFICE_ROLES)
-@bp.arguments(s.AssignSchema)
-@bp.response(200, s.JobSchema)
-def assign_job(args, row_id):
-    """Assign to a technician (null unassigns)."""
-    job = scope.get_in_scope(Job, row_id, g.user)
-    return _done(service.assign(job, args["technician_id"]))
-
-
-@bp.post("/jobs/<uuid:row_id>/schedule")
-@requires(*OFFICE_ROLES)
-@bp.arguments(s.WindowSchema)
-@bp.response(200, s.JobSchema)
-def schedule_job(args, row_id):
-    """Set the time window agreed with the customer."""
-    job = scope.get_in_scope(Job, row_id, g.user)
-    return _done(service.schedule(job, args["window_start"], args["window_end"]))
-
-
-@bp.post("/jobs/<uuid:row_id>/cancel")
-@requires(*OFFICE_ROLES)
-@bp.arguments(s.CancelSchema)
-@bp.response(200, s.JobSchema)
-def cancel_job(args, row_id):
-    job = scope.get_in_scope(Job, row_id, g.user)
-    return _done(service.cancel(job, args["reason"]))
+@bp.delete("/<any(customers, units, requests):kind>/<uuid:row_id>")
+@requires("admin")
+@bp.response(204)
+def delete_row(kind, row_id):
+    """Soft-delete a row made in error (a tombstone for devices); never one still in use."""
+    model = DELETABLE[kind]
+    service.delete_row(access.get(model, row_id, g.user))
+    tx.commit()

@@ -8,18 +8,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.common.models import Choice, ClientRow, UTCDateTime
 from server.extensions import db
-
-PRESSURE_UNITS = ("kPa", "kgf/cm2", "bar", "MPa", "psi")
-SIGNATURE_PURPOSES = (
-    "unbox_verification",
-    "no_floor_drain_consent",
-    "pressure_valve_waiver",
-    "acceptance",
-    "repair_slip",
-    "extra_work_quote",
-)
-FEE_KINDS = ("labor", "part", "no_show", "travel", "extra_work", "other")
-PAYERS = ("customer", "dealer", "installer", "nobody")
+from server.field.vocab import BASE_UNITS, FEE_KINDS, PAYERS, SIGNATURE_PURPOSES, UNITS
 
 
 class JobEvidence(ClientRow):
@@ -58,11 +47,13 @@ class Measurement(JobEvidence, db.Model):
     __tablename__ = "measurements"
 
     kind: Mapped[str] = mapped_column(sa.String(40), nullable=False)
-    value_kpa: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    # In the kind's base unit (field.vocab): kPa for pressure, mg/L for dissolved solids.
+    value: Mapped[float] = mapped_column(sa.Float, nullable=False)
+    unit: Mapped[str] = mapped_column(Choice(*BASE_UNITS, name="base_unit"), nullable=False)
     # What the technician read off the gauge, in the unit the customer knows.
     original_value: Mapped[float] = mapped_column(sa.Float, nullable=False)
     original_unit: Mapped[str] = mapped_column(
-        Choice(*PRESSURE_UNITS, name="pressure_unit"), nullable=False
+        Choice(*UNITS, name="measurement_unit"), nullable=False
     )
     measured_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 
@@ -117,3 +108,7 @@ class Note(JobEvidence, db.Model):
     __tablename__ = "job_notes"
 
     body: Mapped[str] = mapped_column(sa.Text, nullable=False)
+
+
+# What a technician records on a job, besides its visits: append-only, never edited.
+EVIDENCE = (ChecklistAnswer, Measurement, Photo, Signature, PartUsed, FeeLine, Note)

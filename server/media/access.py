@@ -1,4 +1,7 @@
-"""Who may read media bytes: through a record in the reader's scope, or a signed URL."""
+"""Serving media: which blob answers a variant, signed URLs, and what is still missing.
+
+Who may read bytes by bearer token is decided in server/access/media.py.
+"""
 
 import time
 import uuid
@@ -7,10 +10,11 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
 
+from server.access import media as media_access
+from server.access import rules
 from server.auth.models import User
 from server.desk.models import Job, Unit
-from server.desk.scope import jobs_query, units_query
-from server.errors import ProblemError
+from server.exceptions import Conflict, Forbidden, Gone, NotFound
 from server.extensions import db
 from server.field.models import Photo, Signature
 from server.media.models import MediaObject
@@ -20,26 +24,8 @@ VARIANTS = ("original", "display", "thumb")
 MISSING_LIMIT = 500
 
 
-def not_found() -> ProblemError:
-    return ProblemError(404, "No such media.", slug="not-found")
-
-
-def readable(sha256: str, user: User) -> bool:
-    """True when a live Photo, Signature or Unit in the user's scope references the hash."""
-    jobs = sa.select(jobs_query(user).subquery().c.id)
-    units = sa.select(units_query(user).subquery().c.id)
-    refs = [
-        sa.select(Photo.id).where(
-            Photo.sha256 == sha256, Photo.deleted_at.is_(None), Photo.job_id.in_(jobs)
-        ),
-        sa.select(Signature.id).where(
-            Signature.png_sha256 == sha256,
-            Signature.deleted_at.is_(None),
-            Signature.job_id.in_(jobs),
-        ),
-        sa.select(Unit.id).where(Unit.proof_of_purchase_sha256 == sha256, Unit.id.in_(units)),
-    ]
-    return any(db.session.scalar(ref.limit(1)) is not None for ref in refs)
+def not_found() -> NotFound:
+    return NotFound.of("media")
 
 
 @dataclass(frozen=True)
@@ -54,19 +40,18 @@ def blob_for(media: MediaObject, variant: str) -> Blob:
     ext = "png" if media.mime == "image/png" else media.mime.rsplit("/", 1)[1]
     if variant == "original" or media.kind == "signature":
         if not media.original_kept:
-            raise ProblemError(
-                410,
+            raise Gone(
                 "The original was over the policy's size cap and was not kept; "
                 "its hash is the media address.",
                 slug="original-not-kept",
             )
         return Blob(media.sha256, media.mime, f"{media.sha256}.{ext}")
     if media.status != "ready":
-        raise ProblemError(
-            409,
+        failed = media.status == "failed"
+        raise Conflict(
             f"The {variant} image is not ready (status: {media.status}).",
-            slug="media-processing" if media.status != "failed" else "media-failed",
-            headers={"Retry-After": "2"} if media.status != "failed" else {},
+            slug="media-failed" if failed else "media-processing",
+            retry_after=None if failed else 2,
         )
     sha = media.display_sha256 if variant == "display" else media.thumb_sha256
     return Blob(sha, "image/jpeg", f"{media.sha256}-{variant}.jpg")
@@ -75,7 +60,7 @@ def blob_for(media: MediaObject, variant: str) -> Blob:
 def media_for_reader(sha256: str, user: User) -> MediaObject:
     check_sha(sha256)
     media = db.session.get(MediaObject, sha256)
-    if media is None or not readable(sha256, user):
+    if media is None or not media_access.readable(sha256, user):
         raise not_found()
     return media
 
@@ -104,11 +89,11 @@ def check_signed(secret: str, token: str, sha256: str, variant: str) -> None:
     try:
         signed_sha, signed_variant, expires = _signer(secret).loads(token)
     except (BadSignature, ValueError, TypeError) as exc:
-        raise ProblemError(403, "The link signature is not valid.", slug="bad-signature") from exc
+        raise Forbidden("The link signature is not valid.", slug="bad-signature") from exc
     if (signed_sha, signed_variant) != (sha256, variant):
-        raise ProblemError(403, "The link is for other media.", slug="bad-signature")
+        raise Forbidden("The link is for other media.", slug="bad-signature")
     if not isinstance(expires, int) or expires < time.time():
-        raise ProblemError(403, "The link has expired; ask for a new one.", slug="link-expired")
+        raise Forbidden("The link has expired; ask for a new one.", slug="link-expired")
 
 
 # --- missing media -------------------------------------------------------------
@@ -116,7 +101,7 @@ def check_signed(secret: str, token: str, sha256: str, variant: str) -> None:
 
 def missing(user: User, job_id: uuid.UUID | None = None) -> list[dict]:
     """Media referenced by records in the user's scope whose bytes the server lacks."""
-    jobs = jobs_query(user)
+    jobs = rules.jobs(user)
     if job_id is not None:
         jobs = jobs.where(Job.id == job_id)
     job_ids = sa.select(jobs.subquery().c.id)
@@ -134,7 +119,7 @@ def missing(user: User, job_id: uuid.UUID | None = None) -> list[dict]:
     for kind, query in (("photo", photos), ("signature", signatures)):
         for sha, record_id, jid in db.session.execute(query.limit(MISSING_LIMIT)):
             found.append({"sha256": sha, "kind": kind, "record_id": record_id, "job_id": jid})
-    units = units_query(user)
+    units = rules.units(user)
     if job_id is not None:
         unit_of_job = sa.select(jobs.subquery().c.unit_id)
         units = units.where(Unit.id.in_(unit_of_job))

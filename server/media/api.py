@@ -9,8 +9,7 @@ from flask_smorest import Blueprint
 from server.auth.access import load_user, requires
 from server.errors import ProblemError
 from server.extensions import db
-from server.media import access, gc, processing, service, signatures, uploads
-from server.media import schemas as s
+from server.media import access, gc, processing, schemas, service, signatures, uploads
 from server.media.storage import get_storage
 
 bp = Blueprint("media", __name__, url_prefix="/api/media", description="Photos and signatures")
@@ -47,8 +46,8 @@ def head_media(sha256):
 
 @bp.put("/<sha256>")
 @requires(*UPLOADERS)
-@bp.response(200, s.MediaObjectSchema)
-@bp.alt_response(201, schema=s.MediaObjectSchema, description="Stored now")
+@bp.response(200, schemas.MediaObjectSchema)
+@bp.alt_response(201, schema=schemas.MediaObjectSchema, description="Stored now")
 def put_media(sha256):
     """Send the whole file; idempotent; refused unless the bytes hash to the address."""
     # The app caps other bodies at MAX_JSON_BYTES; here the service counts against the
@@ -61,7 +60,7 @@ def put_media(sha256):
 
 @bp.get("/<sha256>/status")
 @requires(*UPLOADERS)
-@bp.response(200, s.MediaObjectSchema)
+@bp.response(200, schemas.MediaObjectSchema)
 def media_status(sha256):
     """Processing status; a stalled job (its process restarted) is picked up again here."""
     service.check_sha(sha256)
@@ -124,7 +123,14 @@ def append_chunk(sha256):
     offset = request.headers.get("Upload-Offset", type=int)
     if offset is None or offset < 0:
         raise ProblemError(400, "Upload-Offset must be a byte offset.", slug="upload-offset")
-    new_offset, media, created = uploads.append(sha256, offset, request.stream, g.user)
+    try:
+        new_offset, media, created = uploads.append(sha256, offset, request.stream, g.user)
+    except uploads.OffsetMismatch as exc:
+        # tus: say where the server is, so the client resumes from there.
+        headers = {"Upload-Offset": str(exc.offset)}
+        if exc.retry_after is not None:
+            headers["Retry-After"] = str(exc.retry_after)
+        raise ProblemError(409, exc.detail, slug=exc.slug, headers=headers) from exc
     headers = {**TUS, "Upload-Offset": str(new_offset)}
     if media is not None:
         _accepted(media, created)
@@ -145,8 +151,8 @@ def abandon_upload(sha256):
 
 @bp.get("/missing")
 @requires(*ANY)
-@bp.arguments(s.MissingQuerySchema, location="query")
-@bp.response(200, s.MissingSchema)
+@bp.arguments(schemas.MissingQuerySchema, location="query")
+@bp.response(200, schemas.MissingSchema)
 def missing_media(args):
     """Media that records in your scope reference but the server does not hold yet."""
     return {"items": access.missing(g.user, args["job_id"])}
@@ -154,8 +160,8 @@ def missing_media(args):
 
 @bp.get("/<sha256>/link")
 @requires(*ANY)
-@bp.arguments(s.LinkQuerySchema, location="query")
-@bp.response(200, s.LinkSchema)
+@bp.arguments(schemas.LinkQuerySchema, location="query")
+@bp.response(200, schemas.LinkSchema)
 def media_link(args, sha256):
     """A signed, expiring URL for one variant (for dealers' systems and webhooks)."""
     access.media_for_reader(sha256, g.user)
@@ -195,8 +201,8 @@ def media_bytes(sha256, variant):
 
 @bp.post("/signatures")
 @requires(*UPLOADERS)
-@bp.arguments(s.SignatureRenderSchema)
-@bp.response(201, s.MediaObjectSchema)
+@bp.arguments(schemas.SignatureRenderSchema)
+@bp.response(201, schemas.MediaObjectSchema)
 def render_signature(args):
     """Render and keep the PNG for signature_pad stroke data; returns its hash."""
     media = signatures.store_signature(

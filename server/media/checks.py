@@ -1,7 +1,7 @@
 """What an upload must be: a real still photo in an accepted format, within the limits.
 
 The format is read from the bytes, never from a file name or Content-Type. Every
-refusal is a ProblemError the API turns into problem+json; nothing is kept.
+refusal is a server.exceptions.Refused (415: Unsupported); nothing is kept.
 """
 
 import warnings
@@ -12,7 +12,7 @@ import pillow_heif
 from PIL import Image, ImageFile
 
 from server.dealers.policy import MAX_PIXELS_CEILING
-from server.errors import ProblemError
+from server.exceptions import DomainError, Refused, Unsupported
 from server.media import heif
 from server.media.polyglot import carries_other_document
 
@@ -55,8 +55,8 @@ class ImageInfo:
     height: int
 
 
-def refuse(detail: str, slug: str, status: int = 422) -> ProblemError:
-    return ProblemError(status, detail, slug=slug)
+def refuse(detail: str, slug: str) -> Refused:
+    return Refused(detail, slug=slug)
 
 
 def sniff(data: bytes) -> str | None:
@@ -90,11 +90,9 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
         raise refuse("The upload is empty (zero bytes).", "empty-media")
     fmt = sniff(data)
     if fmt is None:
-        raise refuse(
+        raise Unsupported(
             f"The bytes are {_describe(data)}, not a JPEG, PNG, WebP or HEIC image "
-            "(the file name and Content-Type are not trusted).",
-            "unsupported-media-type",
-            415,
+            "(the file name and Content-Type are not trusted)."
         )
     if fmt == "HEIF":
         _check_heif_boxes(data)
@@ -106,7 +104,7 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
     try:
         with Image.open(BytesIO(data), formats=FORMATS) as img:
             info = _check_open_image(img, media_policy)
-    except ProblemError:
+    except DomainError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise refuse("The image has too many pixels.", "too-many-pixels") from exc
@@ -138,7 +136,7 @@ def _reason(exc: Exception) -> str:
 
 def _check_open_image(img: Image.Image, media_policy: dict) -> ImageInfo:
     if img.format not in MIME:
-        raise refuse(f"{img.format} images are not accepted.", "unsupported-media-type", 415)
+        raise Unsupported(f"{img.format} images are not accepted.")
     if getattr(img, "n_frames", 1) > 1 and img.format != "MPO":
         raise refuse("Animated images are not accepted; send one still photo.", "animated-image")
     width, height = img.size

@@ -5,14 +5,12 @@ import os
 from pathlib import Path
 from typing import BinaryIO
 
-import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from server.access import rules as access
 from server.auth.models import User
-from server.dealers.models import Dealer
 from server.dealers.policy import default_policy
-from server.desk.models import Job
-from server.errors import ProblemError
+from server.exceptions import BadRequest, Refused, TooLarge
 from server.extensions import db
 from server.media.checks import check_image
 from server.media.models import MediaObject
@@ -26,8 +24,8 @@ LIMIT_KEYS = ("max_bytes", "max_pixels", "original_cap_bytes")
 def check_sha(value: str) -> str:
     """The hash from a URL, refused unless it is exactly 64 lowercase hex digits."""
     if not SHA256_RE.fullmatch(value or ""):
-        raise ProblemError(
-            400, "The media address must be a SHA-256 in lowercase hex.", slug="invalid-hash"
+        raise BadRequest(
+            "The media address must be a SHA-256 in lowercase hex.", slug="invalid-hash"
         )
     return value
 
@@ -50,12 +48,7 @@ def upload_policy(user: User) -> tuple[dict, object]:
     technician with no jobs get the default policy.
     """
     if user.role == "technician":
-        dealer_ids = db.session.scalars(
-            sa.select(Job.dealer_id)
-            .where(Job.technician_id == user.id, Job.deleted_at.is_(None))
-            .distinct()
-        ).all()
-        dealers = db.session.scalars(sa.select(Dealer).where(Dealer.id.in_(dealer_ids))).all()
+        dealers = db.session.scalars(access.dealers(user)).all()
         if dealers:
             policies = [d.policy["media"] for d in sorted(dealers, key=lambda d: str(d.id))]
             return merge_strictest(policies), dealers[0].id if len(dealers) == 1 else None
@@ -66,10 +59,8 @@ def get_media(sha256: str) -> MediaObject | None:
     return db.session.get(MediaObject, sha256)
 
 
-def too_large(limit: int) -> ProblemError:
-    return ProblemError(
-        413, f"The upload is larger than the policy limit of {limit} bytes.", slug="too-large"
-    )
+def too_large(limit: int) -> TooLarge:
+    return TooLarge(f"The upload is larger than the policy limit of {limit} bytes.")
 
 
 def receive_to_staging(stream: BinaryIO, limit: int) -> tuple[Path, str]:
@@ -93,11 +84,13 @@ def receive_to_staging(stream: BinaryIO, limit: int) -> tuple[Path, str]:
     return tmp, digest.hexdigest()
 
 
-def hash_mismatch(expected: str, actual: str) -> ProblemError:
-    return ProblemError(
-        422,
-        f"The bytes hash to {actual}, not {expected}; nothing was kept.",
-        slug="hash-mismatch",
+def empty_media() -> Refused:
+    return Refused("The upload is empty (zero bytes).", slug="empty-media")
+
+
+def hash_mismatch(expected: str, actual: str) -> Refused:
+    return Refused(
+        f"The bytes hash to {actual}, not {expected}; nothing was kept.", slug="hash-mismatch"
     )
 
 
@@ -151,7 +144,7 @@ def put_media(
     tmp, actual = receive_to_staging(stream, limit)
     if tmp.stat().st_size == 0:
         tmp.unlink(missing_ok=True)
-        raise ProblemError(422, "The upload is empty (zero bytes).", slug="empty-media")
+        raise empty_media()
     if actual != sha256:
         tmp.unlink(missing_ok=True)
         raise hash_mismatch(sha256, actual)

@@ -15,7 +15,7 @@ from io import BytesIO
 from PIL import Image, ImageDraw
 from sqlalchemy.exc import IntegrityError
 
-from server.errors import ProblemError
+from server.exceptions import Invalid
 from server.extensions import db
 from server.media.models import MediaObject
 from server.media.storage import get_storage
@@ -29,12 +29,12 @@ DEFAULTS = {"minWidth": 0.5, "maxWidth": 2.5, "dotSize": 0.0, "velocityFilterWei
 NUMBER_LIMITS = {"minWidth": 50, "maxWidth": 50, "dotSize": 50, "velocityFilterWeight": 1}
 
 
-def _invalid(message: str) -> ProblemError:
-    return ProblemError(
-        422,
-        f"The signature stroke data is invalid: {message}.",
+def _invalid(message: str) -> Invalid:
+    return Invalid(
+        "strokes",
+        message,
+        detail=f"The signature stroke data is invalid: {message}.",
         slug="invalid-strokes",
-        errors={"strokes": [message]},
     )
 
 

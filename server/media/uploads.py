@@ -16,13 +16,14 @@ import sqlalchemy as sa
 
 from server.auth.models import User
 from server.common.models import utcnow
-from server.errors import ProblemError
+from server.exceptions import BadRequest, Conflict, NotFound, TooLarge
 from server.extensions import db
 from server.media.models import MediaObject, MediaUpload
 from server.media.service import (
     COPY_BLOCK,
     accept_file,
     check_sha,
+    empty_media,
     get_media,
     hash_mismatch,
     too_large,
@@ -33,13 +34,24 @@ from server.media.storage import get_storage
 WRITE_LEASE = timedelta(seconds=120)
 
 
-def _offset_conflict(current: int) -> ProblemError:
-    return ProblemError(
-        409,
-        f"The server holds {current} bytes of this upload; send from that offset.",
-        slug="offset-mismatch",
-        headers={"Upload-Offset": str(current)},
+class OffsetMismatch(Conflict):
+    """The chunk is not at the offset the server holds (`offset`); the API says which."""
+
+    slug = "offset-mismatch"
+
+    def __init__(self, detail: str, offset: int, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.offset = offset
+
+
+def _offset_conflict(current: int) -> OffsetMismatch:
+    return OffsetMismatch(
+        f"The server holds {current} bytes of this upload; send from that offset.", current
     )
+
+
+def _no_upload() -> NotFound:
+    return NotFound("No upload of this hash is in progress.")
 
 
 def create(sha256: str, length: int | None, user: User, purpose=None) -> tuple[int, int]:
@@ -48,17 +60,16 @@ def create(sha256: str, length: int | None, user: User, purpose=None) -> tuple[i
     if (held := get_media(sha256)) is not None:
         return held.byte_size, held.byte_size
     if length is None:
-        raise ProblemError(400, "Upload-Length is required.", slug="upload-length-required")
+        raise BadRequest("Upload-Length is required.", slug="upload-length-required")
     if length <= 0:
-        raise ProblemError(422, "The upload is empty (zero bytes).", slug="empty-media")
+        raise empty_media()
     limit = upload_policy(user)[0]["max_bytes"]
     if length > limit:
         raise too_large(limit)
     upload = db.session.get(MediaUpload, sha256)
     if upload is not None:
         if upload.upload_length != length:
-            raise ProblemError(
-                409,
+            raise Conflict(
                 f"An upload of this hash with {upload.upload_length} bytes is in progress.",
                 slug="upload-length-mismatch",
             )
@@ -78,7 +89,7 @@ def status(sha256: str) -> tuple[int, int]:
         return held.byte_size, held.byte_size
     upload = db.session.get(MediaUpload, sha256)
     if upload is None:
-        raise ProblemError(404, "No upload of this hash is in progress.", slug="not-found")
+        raise _no_upload()
     return upload.upload_offset, upload.upload_length
 
 
@@ -110,8 +121,7 @@ def _append(path, offset: int, stream: BinaryIO, room: int) -> int:
             while block := stream.read(COPY_BLOCK):
                 written += len(block)
                 if written > room:
-                    raise ProblemError(
-                        413,
+                    raise TooLarge(
                         f"The chunk goes past Upload-Length ({room} bytes remained).",
                         slug="chunk-too-large",
                     )
@@ -131,16 +141,16 @@ def append(sha256: str, offset: int, stream: BinaryIO, user: User):
         return held.byte_size, held, False
     upload = db.session.get(MediaUpload, sha256)
     if upload is None:
-        raise ProblemError(404, "No upload of this hash is in progress.", slug="not-found")
+        raise _no_upload()
     if not _lock(sha256, offset):
         db.session.refresh(upload)
         if upload.upload_offset != offset:
             raise _offset_conflict(upload.upload_offset)
-        raise ProblemError(
-            409,
+        raise OffsetMismatch(
             "Another chunk of this upload is being written; retry shortly.",
+            offset,
             slug="upload-busy",
-            headers={"Retry-After": "2", "Upload-Offset": str(offset)},
+            retry_after=2,
         )
     path = get_storage().part_path(sha256)
     try:
@@ -202,7 +212,7 @@ def abandon(sha256: str) -> None:
     check_sha(sha256)
     upload = db.session.get(MediaUpload, sha256)
     if upload is None:
-        raise ProblemError(404, "No upload of this hash is in progress.", slug="not-found")
+        raise _no_upload()
     db.session.delete(upload)
     db.session.commit()
     get_storage().part_path(sha256).unlink(missing_ok=True)

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from server.access.rules import audiences
 from server.common.models import utcnow
 from server.sync.models import ChangeLog
 
@@ -23,8 +24,8 @@ from server.sync.models import ChangeLog
 CHANGE_LOG_LOCK = 0x53594E43
 PENDING = "sync_pending"
 MARKS = "sync_marks"
-# Jobs a technician sees; cancelled and closed jobs leave the device.
-TECH_VISIBLE_STATUSES = ("new", "assigned", "scheduled", "in_progress", "completed")
+# The job columns that decide whose devices hold it (access.rules.audiences).
+SCOPE_COLUMNS = ("technician_id", "dealer_id", "status", "deleted_at")
 
 _tracked: dict[type, str] = {}
 
@@ -40,33 +41,33 @@ def _job_id_of(obj):
     return getattr(obj, "job_id", None)
 
 
-def _technician_of(job):
-    """The technician who has this job on the device, or None."""
-    if job.deleted_at is not None or job.status not in TECH_VISIBLE_STATUSES:
-        return None
-    return job.technician_id
+def _holders(state: dict) -> set:
+    return audiences(
+        technician_id=state["technician_id"],
+        dealer_id=state["dealer_id"],
+        status=state["status"],
+        deleted=state["deleted_at"] is not None,
+    )
 
 
 def _job_scope_events(pending: dict, job, is_new: bool) -> None:
-    """Emit enter/remove events when a job moves between technicians' devices."""
+    """Emit enter/remove events when a job arrives on or leaves a device."""
     insp = sa.inspect(job)
-    now = _technician_of(job)
+    now = {name: getattr(job, name) for name in SCOPE_COLUMNS}
     if is_new:
-        before = None
+        before = set()
     else:
-        # Rebuild the old owner from attribute history (unchanged values are in `unchanged`).
+        # Rebuild the old state from attribute history (unchanged values are current).
         old = {}
-        for name in ("technician_id", "status", "deleted_at"):
+        for name in SCOPE_COLUMNS:
             hist = insp.attrs[name].history
-            old[name] = hist.deleted[0] if hist.deleted else getattr(job, name)
-        gone = old["deleted_at"] is not None or old["status"] not in TECH_VISIBLE_STATUSES
-        before = None if gone else old["technician_id"]
-    if before == now:
-        return
-    if before is not None:
-        pending[("jobs", job.id, "remove", before)] = job.id
-    if now is not None:
-        pending[("jobs", job.id, "enter", now)] = job.id
+            old[name] = hist.deleted[0] if hist.deleted else now[name]
+        before = _holders(old)
+    after = _holders(now)
+    for audience in before - after:
+        pending[("jobs", job.id, "remove", audience)] = job.id
+    for audience in after - before:
+        pending[("jobs", job.id, "enter", audience)] = job.id
 
 
 def _after_flush(session: Session, _context) -> None:
@@ -169,25 +170,9 @@ def _after_transaction_end(session: Session, transaction) -> None:
 
 def install() -> None:
     """Track the synced models and listen on every ORM session (idempotent)."""
-    from server import models as m
-    from server.sync.models import SyncConflict
+    from server.sync.entities import SYNCED
 
-    track(
-        m.Job,
-        m.Customer,
-        m.Unit,
-        m.Dealer,
-        m.WarrantyRecord,
-        m.Visit,
-        m.ChecklistAnswer,
-        m.Measurement,
-        m.Photo,
-        m.Signature,
-        m.PartUsed,
-        m.FeeLine,
-        m.Note,
-        SyncConflict,
-    )
+    track(*SYNCED)
     for name, fn in (
         ("after_flush", _after_flush),
         ("before_commit", _before_commit),

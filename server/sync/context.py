@@ -1,15 +1,13 @@
-"""Who may act on which job, and what a running mutation carries along."""
+"""What a running mutation carries along, and whether its job is the pusher's to change."""
 
 from dataclasses import dataclass, field
 
-import sqlalchemy as sa
-
-from server.auth.models import OFFICE_ROLES, User
+from server.access.sync import push_standing
+from server.auth.models import User
+from server.desk import lifecycle
 from server.desk.models import Job
 from server.extensions import db
-from server.field.models import Visit
-from server.sync.merge import Rejected, open_conflict
-from server.sync.models import ChangeLog
+from server.sync.held import Rejected, open_conflict
 
 
 @dataclass
@@ -33,43 +31,43 @@ class FlushFirst(Exception):
     """Queued inserts must be written before this mutation may run."""
 
 
-def _had_job(user: User, job: Job) -> bool:
-    """Was this job ever on the user's device (assigned to them at some point)?"""
-    return db.session.scalar(
-        sa.select(sa.literal(True))
-        .where(ChangeLog.job_id == job.id, ChangeLog.audience_id == user.id)
-        .limit(1)
-    ) or db.session.scalar(
-        sa.select(sa.literal(True)).where(Visit.job_id == job.id, Visit.technician_id == user.id)
-    )
-
-
 def job_for(ctx: Context, job_id) -> tuple[Job, str | None]:
-    """The job and the reason work on it clashes (locked / cancelled / reassigned), if any."""
+    """The job, and why work on it clashes (locked, deleted, cancelled, closed, reassigned).
+
+    Work on a job that was once on the pusher's device is kept even when the job has
+    moved on; a job that never was theirs is out of scope, and one that does not exist
+    is unknown.
+    """
     job = ctx.jobs.get(job_id)
     if job is None:
         # Locked until commit: the merge compares against what it will overwrite.
         job = ctx.jobs[job_id] = db.session.get(Job, job_id, with_for_update=True)
-    if job is None or job.deleted_at is not None:
+    if job is None:
         raise Rejected("unknown_job", "No such job.")
-    mine = job.technician_id == ctx.user.id or ctx.user.role in OFFICE_ROLES
-    if not mine and not _had_job(ctx.user, job):
+    standing = push_standing(ctx.user, job)
+    if standing is None:
+        if job.deleted_at is not None:
+            raise Rejected("unknown_job", "No such job.")
         raise Rejected("out_of_scope", "This job is not assigned to you.")
+    if job.deleted_at is not None:
+        return job, "deleted"
     if job.locked_at is not None:
         return job, "locked"
-    if job.status in ("cancelled", "closed"):
+    if job.status in lifecycle.ENDED:
         return job, job.status
-    if not mine:
+    if standing == "had":
         return job, "reassigned"
     return job, None
 
 
 def scope_conflict(ctx, job, clash):
     """Work on a job that moved away is kept; an admin decides what happens to the job."""
-    if clash in ("cancelled", "closed"):
-        field, server, client = "status", job.status, "in_progress"
+    if clash in lifecycle.ENDED:
+        field, server, client = "status", job.status, lifecycle.IN_PROGRESS
     elif clash == "reassigned":
         field, server, client = "technician_id", job.technician_id, ctx.user.id
+    elif clash == "deleted":
+        field, server, client = "deleted_at", job.deleted_at, None
     else:
         field, server, client = "locked_at", job.locked_at, None
     return open_conflict(

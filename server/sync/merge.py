@@ -6,118 +6,22 @@ decides: `technician` (what was observed on site) applies the device's value,
 person. Settled clashes are still recorded, as resolved conflicts, for the record.
 """
 
-import uuid
-from datetime import date, datetime
-
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields, validate
+from marshmallow import ValidationError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from server.common.models import utcnow
+from server.common.schemas import jsonable
 from server.extensions import db
+from server.field import edits
 from server.sync import changes as change_log
 from server.sync import fastpath
-from server.sync.models import SyncConflict
-from server.sync.rules import FAULT_CATEGORIES
-
-
-class Rejected(Exception):
-    """A permanent, per-mutation failure: recorded with its reason, never retried."""
-
-    def __init__(self, reason: str, detail: str, **extra):
-        super().__init__(detail)
-        self.reason, self.detail, self.extra = reason, detail, extra
-
-
-def _text(n):
-    return fields.String(allow_none=True, validate=validate.Length(max=n))
-
-
-# field → (marshmallow field that checks the value, policy)
-JOB_FIELDS = {
-    "diagnosis": (_text(4000), "technician"),
-    "fault_category": (
-        fields.String(allow_none=True, validate=validate.OneOf(FAULT_CATEGORIES)),
-        "technician",
-    ),
-    "description": (_text(4000), "admin"),
-    "address": (_text(300), "office"),
-    "window_start": (fields.AwareDateTime(allow_none=True), "office"),
-    "window_end": (fields.AwareDateTime(allow_none=True), "office"),
-}
-VISIT_FIELDS = {
-    "departed_at": (fields.AwareDateTime(allow_none=True), "technician"),
-    "outcome": (_text(40), "technician"),
-}
-SPECS = {"jobs": JOB_FIELDS, "visits": VISIT_FIELDS}
-
-
-def jsonable(value):
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    return value
-
-
-def load_value(spec: dict, field: str, raw):
-    """The value a device sent, checked and typed like the column (raises ValidationError)."""
-    if raw is None:
-        return None
-    return spec[field][0].deserialize(raw)
-
-
-def _loose(spec, field, raw):
-    # `from` is what the device saw; it is compared, never stored, so a bad one just differs.
-    try:
-        return load_value(spec, field, raw)
-    except ValidationError:
-        return raw
-
-
-def open_conflict(ctx, *, entity, entity_id, job_id, field, reason, base, server, client):
-    """An open conflict for an admin; one per (row, field, reason, user) while open."""
-    existing = db.session.scalars(
-        db.select(SyncConflict).filter_by(
-            entity=entity,
-            entity_id=entity_id,
-            field=field,
-            reason=reason,
-            user_id=ctx.user.id,
-            status="open",
-        )
-    ).first()
-    if existing is not None:
-        existing.client_value = jsonable(client)
-        existing.server_value = jsonable(server)
-        existing.mutation_id = ctx.mutation_id
-        return existing
-    return _conflict(ctx, entity, entity_id, job_id, field, reason, base, server, client)
-
-
-def _conflict(ctx, entity, entity_id, job_id, field, reason, base, server, client, **resolved):
-    row = SyncConflict(
-        entity=entity,
-        entity_id=entity_id,
-        job_id=job_id,
-        field=field,
-        reason=reason,
-        base=jsonable(base),
-        server_value=jsonable(server),
-        client_value=jsonable(client),
-        client_id=ctx.client_id,
-        mutation_id=ctx.mutation_id,
-        user_id=ctx.user.id,
-        **resolved,
-    )
-    db.session.add(row)
-    return row
+from server.sync.held import Rejected, open_conflict, record_conflict
 
 
 def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> dict:
     """Apply what can be applied; return {status, fields, conflicts}."""
-    spec = SPECS[entity]
-    unknown = sorted(set(changes) - set(spec))
+    unknown = sorted(f for f in changes if not edits.editable(entity, f))
     if unknown:
         raise Rejected(
             "invalid_args",
@@ -127,7 +31,7 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
     typed, errors = {}, {}
     for field, change in changes.items():
         try:
-            typed[field] = load_value(spec, field, change["to"])
+            typed[field] = edits.load_value(entity, field, change["to"])
         except ValidationError as exc:
             errors[field] = exc.messages
     if errors:
@@ -139,7 +43,7 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
         server = getattr(row, field)
         if server == typed[field]:
             plan[field] = "unchanged"
-        elif clash is None and server == _loose(spec, field, change["from_"]):
+        elif clash is None and server == edits.loose_value(entity, field, change["from_"]):
             plan[field] = "applied"
         else:
             break
@@ -176,10 +80,9 @@ def write_fields(row, entity: str, updates: dict, job_id) -> None:
 
 
 def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> dict:
-    spec = SPECS[entity]
     outcome, conflict_ids = {}, []
     for field, change in changes.items():
-        to, base = typed[field], _loose(spec, field, change["from_"])
+        to, base = typed[field], edits.loose_value(entity, field, change["from_"])
         server = getattr(row, field)
         if server == to:
             outcome[field] = "unchanged"
@@ -202,8 +105,8 @@ def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> di
             setattr(row, field, to)
             outcome[field] = "applied"
         else:
-            policy = spec[field][1]
-            if policy == "admin":
+            policy = edits.policy(entity, field)
+            if policy == edits.ADMIN:
                 c = open_conflict(
                     ctx,
                     entity=entity,
@@ -218,10 +121,11 @@ def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> di
                 conflict_ids.append(c)
                 outcome[field] = "held"
                 continue
-            won = "policy_client" if policy == "technician" else "policy_server"
-            if policy == "technician":
+            technician_wins = policy == edits.TECHNICIAN
+            won = "policy_client" if technician_wins else "policy_server"
+            if technician_wins:
                 setattr(row, field, to)
-            _conflict(
+            record_conflict(
                 ctx,
                 entity,
                 row.id,
@@ -234,9 +138,9 @@ def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> di
                 status="resolved",
                 resolution=won,
                 resolved_at=utcnow(),
-                resolved_value=jsonable(to if policy == "technician" else server),
+                resolved_value=jsonable(to if technician_wins else server),
             )
-            outcome[field] = "client_won" if policy == "technician" else "server_won"
+            outcome[field] = "client_won" if technician_wins else "server_won"
     db.session.flush()
     statuses = set(outcome.values())
     status = (

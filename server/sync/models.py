@@ -95,6 +95,8 @@ class SyncConflict(db.Model):
     base: Mapped[dict] = mapped_column(sa.JSON, nullable=True)
     server_value: Mapped[dict] = mapped_column(sa.JSON, nullable=True)
     client_value: Mapped[dict] = mapped_column(sa.JSON, nullable=True)
+    # What else the held mutation carried that a resolution needs (complete_job: completed_at).
+    held_args: Mapped[dict | None] = mapped_column(sa.JSON, nullable=True)
     client_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("sync_clients.id"))
     mutation_id: Mapped[int | None] = mapped_column(BIGINT)
     user_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))

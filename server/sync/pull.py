@@ -9,35 +9,21 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
+from server.access import rules
+from server.access.sync import log_filter
 from server.auth.models import OFFICE_ROLES
 from server.common.models import utcnow
 from server.dealers.models import Dealer
 from server.desk.models import Customer, Job, Unit
-from server.errors import ProblemError
+from server.exceptions import BadRequest
 from server.extensions import db
-from server.field.models import (
-    ChecklistAnswer,
-    FeeLine,
-    Measurement,
-    Note,
-    PartUsed,
-    Photo,
-    Signature,
-    Visit,
-)
-from server.sync.changes import TECH_VISIBLE_STATUSES
+from server.field.completion import completion_rules
+from server.sync.entities import BY_NAME, JOB_RECORDS
 from server.sync.merge import jsonable
 from server.sync.models import ChangeLog, SyncConflict, SyncState
-from server.sync.rules import completion_rules
-from server.sync.scope import scope_filter
 from server.sync.service import SCHEMA_VERSION
 from server.warranty.models import WarrantyRecord
 
-EVIDENCE = (Visit, ChecklistAnswer, Measurement, Photo, Signature, PartUsed, FeeLine, Note)
-MODELS = {
-    m.__tablename__: m
-    for m in (*EVIDENCE, Job, Customer, Unit, Dealer, WarrantyRecord, SyncConflict)
-}
 CONFLICT_FIELDS = (
     "id",
     "job_id",
@@ -58,8 +44,7 @@ CONFLICT_FIELDS = (
 
 
 def _bad_cursor():
-    return ProblemError(
-        400,
+    return BadRequest(
         "The cursor is not one this server gave out.",
         slug="bad-cursor",
         errors={"cursor": ["unknown form"]},
@@ -110,43 +95,32 @@ class Page:
         return list(self.entries.values())
 
 
-def _load(model, ids):
+def _load(model, ids, visible: sa.Select | None = None) -> dict:
     ids = list(ids)
     if not ids:
         return {}
-    return {r.id: r for r in db.session.scalars(sa.select(model).where(model.id.in_(ids)))}
+    query = (visible if visible is not None else sa.select(model)).where(model.id.in_(ids))
+    return {r.id: r for r in db.session.scalars(query)}
 
 
-def _job_bundles(page: Page, jobs, *, with_evidence: bool, seq=None, conflicts=True):
-    """A job with what the device needs beside it: customer, unit, warranty, dealer."""
+def _job_bundles(page: Page, user, jobs, *, with_records: bool, seq=None):
+    """Jobs with what the device needs beside them, each only as far as `user` may see it."""
     if not jobs:
         return
-    page.put_rows(_load(Customer, {j.customer_id for j in jobs}).values(), seq)
-    unit_ids = {j.unit_id for j in jobs if j.unit_id}
-    page.put_rows(_load(Unit, unit_ids).values(), seq)
-    if unit_ids:
-        page.put_rows(
-            db.session.scalars(
-                sa.select(WarrantyRecord).where(WarrantyRecord.unit_id.in_(unit_ids))
-            ),
-            seq,
-        )
-    page.put_rows(_load(Dealer, {j.dealer_id for j in jobs}).values(), seq)
+    customers = _load(Customer, {j.customer_id for j in jobs}, rules.customers(user))
+    page.put_rows(customers.values(), seq)
+    units = _load(Unit, {j.unit_id for j in jobs if j.unit_id}, rules.units(user))
+    page.put_rows(units.values(), seq)
+    if units:
+        warranty = rules.warranty_records(user).where(WarrantyRecord.unit_id.in_(list(units)))
+        page.put_rows(db.session.scalars(warranty), seq)
+    page.put_rows(_load(Dealer, {j.dealer_id for j in jobs}, rules.dealers(user)).values(), seq)
     page.put_rows(jobs, seq)
-    if with_evidence:
+    if with_records:
         ids = [j.id for j in jobs]
-        for model in (*EVIDENCE, SyncConflict) if conflicts else EVIDENCE:
+        models = (*JOB_RECORDS, SyncConflict) if rules.sees_conflicts(user) else JOB_RECORDS
+        for model in models:
             page.put_rows(db.session.scalars(sa.select(model).where(model.job_id.in_(ids))), seq)
-
-
-def _visible_jobs(user) -> sa.Select:
-    query = sa.select(Job).where(Job.deleted_at.is_(None))
-    if user.role in OFFICE_ROLES:
-        return query
-    if user.role == "dealer":
-        # Every job of the dealer's own, whatever its status: they review the evidence.
-        return query.where(Job.dealer_id == user.dealer_id)
-    return query.where(Job.technician_id == user.id, Job.status.in_(TECH_VISIBLE_STATUSES))
 
 
 def _log_floor() -> int:
@@ -158,12 +132,12 @@ def _head() -> int:
 
 
 def _snapshot(user, start: int, after, limit: int) -> dict:
-    query = _visible_jobs(user).order_by(Job.id).limit(limit)
+    query = rules.jobs(user).order_by(Job.id).limit(limit)
     if after is not None:
         query = query.where(Job.id > after)
     jobs = db.session.scalars(query).all()
     page = Page()
-    _job_bundles(page, jobs, with_evidence=True, conflicts=user.role != "dealer")
+    _job_bundles(page, user, jobs, with_records=True)
     if len(jobs) == limit:
         return {"changes": page.as_list(), "cursor": f"s{start}:{jobs[-1].id}", "has_more": True}
     more = db.session.scalar(sa.select(sa.literal(True)).where(ChangeLog.seq > start).limit(1))
@@ -175,26 +149,20 @@ def _follow(user, cursor: int, limit: int) -> dict:
         sa.select(
             ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op, ChangeLog.job_id
         )
-        .where(ChangeLog.seq > cursor, scope_filter(user))
+        .where(ChangeLog.seq > cursor, log_filter(user))
         .order_by(ChangeLog.seq)
         .limit(limit)
     ).all()
+    # Office devices see every row and get tombstones; scope events (enter / remove)
+    # belong to technicians' and dealers' devices.
     office = user.role in OFFICE_ROLES
-    if office:
-        visible = set()
-    elif user.role == "dealer":
-        # Deleted jobs too, so their tombstones reach the dealer's device.
-        visible = set(db.session.scalars(sa.select(Job.id).where(Job.dealer_id == user.dealer_id)))
-    else:
-        visible = set(db.session.scalars(_visible_jobs(user).with_only_columns(Job.id)))
+    visible = set() if office else set(db.session.scalars(rules.job_ids(user)))
     wanted: dict[str, set] = {}
     for entry in log:
         if entry.op in ("upsert", "delete"):
             wanted.setdefault(entry.entity, set()).add(entry.entity_id)
-    rows = {name: _load(MODELS[name], ids) for name, ids in wanted.items()}
-    entering = [e.entity_id for e in log if e.op == "enter" and e.entity_id in visible]
-    # Office devices see every row; scope events (enter/remove) are a technician's.
-    entered = _load(Job, entering)
+    rows = {name: _load(BY_NAME[name], ids) for name, ids in wanted.items()}
+    entered = _load(Job, [e.entity_id for e in log if e.op == "enter" and e.entity_id in visible])
     page = Page()
     for e in log:
         if e.op == "remove":
@@ -202,11 +170,11 @@ def _follow(user, cursor: int, limit: int) -> dict:
                 page.put("jobs", e.entity_id, "remove", seq=e.seq)
         elif e.op == "enter":
             if e.entity_id in entered:
-                _job_bundles(page, [entered[e.entity_id]], with_evidence=True, seq=e.seq)
+                _job_bundles(page, user, [entered[e.entity_id]], with_records=True, seq=e.seq)
         elif not office and e.job_id is not None and e.job_id not in visible:
             continue  # a job that left this device; its removal was (or will be) sent
         elif not office and e.entity == "jobs" and e.op == "upsert" and e.entity_id in rows["jobs"]:
-            _job_bundles(page, [rows["jobs"][e.entity_id]], with_evidence=False, seq=e.seq)
+            _job_bundles(page, user, [rows["jobs"][e.entity_id]], with_records=False, seq=e.seq)
         else:
             page.put(e.entity, e.entity_id, e.op, rows[e.entity].get(e.entity_id), e.seq)
     cursor = log[-1].seq if log else cursor
@@ -214,8 +182,6 @@ def _follow(user, cursor: int, limit: int) -> dict:
 
 
 def pull(user, cursor: str | None, limit: int) -> dict:
-    if user.role not in (*OFFICE_ROLES, "technician", "dealer"):
-        raise ProblemError(403, "Your role does not sync.", slug="forbidden")
     reset = False
     if cursor is None or cursor == "":
         body, reset = _snapshot(user, _head(), None, limit), True

@@ -1,20 +1,15 @@
-"""Envelopes of push and pull, every mutation's arguments, and conflicts."""
+"""Envelopes of push and pull, every mutation's arguments, and conflicts.
 
-import hashlib
+A mutation's arguments are the field record it carries (server/field/schemas.py) plus
+the job it names: both ways in, push and the office API, accept the same records.
+"""
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.common.schemas import OptionalText, StrictSchema, Text
-from server.field.models import FEE_KINDS, PAYERS, PRESSURE_UNITS, SIGNATURE_PURPOSES
-from server.sync.rules import CHECKLIST_ITEMS, MEASUREMENT_KINDS, PHOTO_PURPOSES
+from server.common.schemas import StrictSchema
+from server.field import schemas as field
 
-SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="64 lowercase hex digits")
-# What technicians type for kgf/cm² ("公斤") is accepted and stored as kgf/cm2.
-UNIT_ALIASES = {"kgf/cm²": "kgf/cm2", "公斤": "kgf/cm2", "kpa": "kPa", "mpa": "MPa"}
-
-
-def Int(**kwargs):
-    return fields.Integer(strict=True, **kwargs)
+Int = field.Int
 
 
 # --- envelopes ---------------------------------------------------------------
@@ -51,16 +46,6 @@ class OnJob(StrictSchema):
     job_id = fields.UUID(required=True)
 
 
-class Evidence(OnJob):
-    id = fields.UUID(required=True)
-    visit_id = fields.UUID(load_default=None, allow_none=True)
-
-
-class StartVisitArgs(OnJob):
-    id = fields.UUID(required=True)
-    arrived_at = fields.AwareDateTime(required=True)
-
-
 class FieldChangeSchema(StrictSchema):
     from_ = fields.Raw(data_key="from", required=True, allow_none=True)
     to = fields.Raw(required=True, allow_none=True)
@@ -76,6 +61,10 @@ def FieldChanges():
     )
 
 
+class StartVisitArgs(OnJob, field.VisitArgs):
+    pass
+
+
 class UpdateJobArgs(OnJob):
     changes = FieldChanges()
 
@@ -85,79 +74,40 @@ class UpdateVisitArgs(StrictSchema):
     changes = FieldChanges()
 
 
-class AnswerChecklistArgs(Evidence):
-    item = fields.String(required=True, validate=validate.OneOf(CHECKLIST_ITEMS))
-    value = fields.Boolean(required=True)
-    comment = OptionalText(1000, load_default=None)
-    answered_at = fields.AwareDateTime(required=True)
+class AnswerChecklistArgs(OnJob, field.ChecklistAnswerArgs):
+    pass
 
 
-class UnitField(fields.String):
-    def _deserialize(self, value, attr, data, **kwargs):
-        value = super()._deserialize(value, attr, data, **kwargs)
-        return UNIT_ALIASES.get(value, UNIT_ALIASES.get(value.lower(), value))
+class AddMeasurementArgs(OnJob, field.MeasurementArgs):
+    pass
 
 
-class AddMeasurementArgs(Evidence):
-    kind = fields.String(required=True, validate=validate.OneOf(MEASUREMENT_KINDS))
-    value = fields.Float(required=True, validate=validate.Range(min=0, max=100_000))
-    unit = UnitField(required=True, validate=validate.OneOf(PRESSURE_UNITS))
-    measured_at = fields.AwareDateTime(required=True)
+class AddPhotoArgs(OnJob, field.PhotoArgs):
+    pass
 
 
-class AddPhotoArgs(Evidence):
-    purpose = fields.String(required=True, validate=validate.OneOf(PHOTO_PURPOSES))
-    sha256 = fields.String(required=True, validate=SHA256)
-    taken_at = fields.AwareDateTime(required=True)
-    caption = OptionalText(300, load_default=None)
+class AddSignatureArgs(OnJob, field.SignatureArgs):
+    pass
 
 
-class AddSignatureArgs(Evidence):
-    purpose = fields.String(required=True, validate=validate.OneOf(SIGNATURE_PURPOSES))
-    signer_name = Text(120, required=True)
-    statement_text = Text(20_000, required=True)
-    statement_sha256 = fields.String(required=True, validate=SHA256)
-    strokes = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=2000))
-    png_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
-    signed_at = fields.AwareDateTime(required=True)
-    device = OptionalText(120, load_default=None)
-
-    @validates_schema
-    def _statement_hash(self, data, **kwargs):
-        digest = hashlib.sha256(data["statement_text"].encode("utf-8")).hexdigest()
-        if digest != data["statement_sha256"]:
-            raise ValidationError(
-                "is not the SHA-256 of statement_text (UTF-8)", "statement_sha256"
-            )
+class AddPartArgs(OnJob, field.PartArgs):
+    pass
 
 
-class AddPartArgs(Evidence):
-    part_code = Text(60, required=True)
-    name = Text(120, required=True)
-    quantity = Int(load_default=1, validate=validate.Range(min=1, max=1000))
-    unit_price_fen = Int(load_default=0, validate=validate.Range(min=0, max=100_000_000))
+class AddFeeArgs(OnJob, field.FeeArgs):
+    pass
 
 
-class AddFeeArgs(Evidence):
-    # No-show fees come from the dealer's policy via record_customer_absent.
-    kind = fields.String(
-        required=True, validate=validate.OneOf([k for k in FEE_KINDS if k != "no_show"])
-    )
-    description = Text(300, required=True)
-    amount_fen = Int(required=True, validate=validate.Range(min=0, max=100_000_000))
-    payer = fields.String(required=True, validate=validate.OneOf(PAYERS))
+class RecordCustomerAbsentArgs(OnJob, field.NoShowArgs):
+    pass
 
 
-class RecordCustomerAbsentArgs(Evidence):
-    at = fields.AwareDateTime(required=True)
+class AddNoteArgs(OnJob, field.NoteArgs):
+    pass
 
 
-class AddNoteArgs(Evidence):
-    body = Text(4000, required=True)
-
-
-class CompleteJobArgs(OnJob):
-    completed_at = fields.AwareDateTime(required=True)
+class CompleteJobArgs(OnJob, field.CompleteArgs):
+    pass
 
 
 # --- conflicts ---------------------------------------------------------------
@@ -173,6 +123,7 @@ class ConflictSchema(StrictSchema):
     base = fields.Raw(allow_none=True)
     server_value = fields.Raw(allow_none=True)
     client_value = fields.Raw(allow_none=True)
+    held_args = fields.Dict(allow_none=True)
     client_id = fields.UUID(allow_none=True)
     mutation_id = fields.Integer(allow_none=True)
     user_id = fields.UUID(allow_none=True)

@@ -1,32 +1,28 @@
 """Push: apply a device's numbered mutations exactly once, each in its own savepoint."""
 
-import logging
-
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import FlushError
 
+from server.common import tx
 from server.common.models import utcnow
-from server.errors import ProblemError
+from server.exceptions import BadRequest, Busy, Conflict, Forbidden, Invalid, TooLarge
 from server.extensions import db
 from server.media import processing
 from server.sync import fastpath
 from server.sync.context import Context, FlushFirst, already_created
-from server.sync.merge import Rejected
+from server.sync.held import Rejected
 from server.sync.models import SyncClient, SyncMutation
-from server.sync.mutations import MUTATIONS, OWN_SAVEPOINT
+from server.sync.mutations import MUTATIONS
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
 
-log = logging.getLogger(__name__)
-
 
 def check_schema_version(version: int) -> None:
     if version not in SUPPORTED_SCHEMA_VERSIONS:
-        raise ProblemError(
-            400,
+        raise BadRequest(
             f"schema_version {version} is not supported; use one of "
             f"{list(SUPPORTED_SCHEMA_VERSIONS)}.",
             slug="unsupported-schema-version",
@@ -34,8 +30,8 @@ def check_schema_version(version: int) -> None:
         )
 
 
-def _not_yours() -> ProblemError:
-    return ProblemError(403, "This client_id belongs to another user.", slug="client-not-yours")
+def _not_yours() -> Forbidden:
+    return Forbidden("This client_id belongs to another user.", slug="client-not-yours")
 
 
 def claim_client(user, client_id, schema_version) -> SyncClient:
@@ -64,9 +60,7 @@ def claim_client(user, client_id, schema_version) -> SyncClient:
         except IntegrityError:
             continue  # a concurrent first push registered it; lock it on the next turn
         return db.session.get(SyncClient, client_id)
-    raise ProblemError(
-        503, "The device is being registered; retry.", slug="busy", headers={"Retry-After": "1"}
-    )
+    raise Busy("The device is being registered; retry.", retry_after=1)
 
 
 def _rejected(reason, detail, **extra):
@@ -87,7 +81,7 @@ def _has_nul(value) -> bool:
 def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
     if name not in MUTATIONS:
         return _rejected("unknown_mutation", f"No mutation named {name!r}.")
-    schema, handler = MUTATIONS[name]
+    mutation = MUTATIONS[name]
     if _has_nul(raw_args):
         return _rejected(
             "invalid_args",
@@ -95,18 +89,25 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
             errors={"args": ["contains U+0000"]},
         )
     try:
-        args = schema.load(raw_args)
+        args = mutation.schema.load(raw_args)
     except ValidationError as exc:
         return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
     ctx.creating = None
-    ctx.in_savepoint = name not in OWN_SAVEPOINT
+    ctx.in_savepoint = not mutation.own_savepoint
     try:
         if not ctx.in_savepoint:
-            return handler(ctx, args)
+            return mutation.run(ctx, args)
         with db.session.begin_nested():
-            return handler(ctx, args)
+            return mutation.run(ctx, args)
     except Rejected as exc:
         return _rejected(exc.reason, exc.detail, **exc.extra)
+    except Invalid as exc:
+        # The field service's refusals, as per-mutation answers (docs/sync-protocol.md §2).
+        if exc.slug == "incomplete":
+            return _rejected("incomplete", exc.detail, **exc.extra)
+        return _rejected("invalid_args", exc.detail, errors=exc.errors)
+    except (Conflict, Forbidden) as exc:
+        return _rejected(exc.slug.replace("-", "_"), exc.detail)
     except (IntegrityError, DataError, FlushError) as exc:
         try:
             duplicate = already_created(ctx)
@@ -123,8 +124,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
     check_schema_version(envelope["schema_version"])
     mutations = envelope["mutations"]
     if len(mutations) > max_batch:
-        raise ProblemError(
-            413,
+        raise TooLarge(
             f"At most {max_batch} mutations per push; send the rest in another push.",
             slug="batch-too-large",
             errors={"mutations": [f"at most {max_batch}"]},
@@ -160,7 +160,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         if mid != last + 1:
             gap = {"expected": last + 1, "received": mid}
             break
-        if queue and m["name"] not in OWN_SAVEPOINT:
+        if queue and not (m["name"] in MUTATIONS and MUTATIONS[m["name"]].own_savepoint):
             fastpath.drain(queue)  # keep the order of effects: queued inserts go first
         ctx = Context(
             user=user,
@@ -202,15 +202,10 @@ def push(user, envelope: dict, max_batch: int) -> dict:
             ],
         )
     client.last_mutation_id = last
-    db.session.commit()
+    db.session.flush()
     if photos:
-        try:
-            processing.photos_recorded(photos)
-        except Exception:
-            # The push is committed and must be answered as such; a missed re-derive
-            # leaves a photo at the general size, it loses no evidence.
-            db.session.rollback()
-            log.exception("re-derive check after push failed")
+        # A missed re-derive leaves a photo at the general size; it loses no evidence.
+        tx.after_commit(lambda: processing.photos_recorded(photos))
     response = {
         "schema_version": SCHEMA_VERSION,
         "client_id": str(client.id),

@@ -6,7 +6,8 @@ from io import BytesIO
 import pytest
 from PIL import Image
 
-from server.errors import ProblemError
+from server.errors import status_of
+from server.exceptions import Invalid
 from server.media.signatures import render_signature
 from tests.media.conftest import add_signature, fetch
 from tests.media.images import sha
@@ -82,9 +83,10 @@ INVALID = {
 
 @pytest.mark.parametrize("name", list(INVALID))
 def test_invalid_stroke_data_is_refused(name):
-    with pytest.raises(ProblemError) as raised:
+    with pytest.raises(Invalid) as raised:
         render_signature(INVALID[name], 400, 150)
-    assert raised.value.status == 422
+    assert status_of(raised.value) == 422
+    assert raised.value.errors["strokes"]
     assert raised.value.slug == "invalid-strokes"
 
 

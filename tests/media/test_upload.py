@@ -104,7 +104,8 @@ def test_a_streamed_body_without_length_is_still_limited(app, world, media_root)
     import io
 
     from server.auth.models import User
-    from server.errors import ProblemError
+    from server.errors import status_of
+    from server.exceptions import TooLarge
     from server.extensions import db
     from server.media import service
 
@@ -112,9 +113,9 @@ def test_a_streamed_body_without_length_is_still_limited(app, world, media_root)
     data = jpeg()
     with app.app_context():
         user = db.session.get(User, __import__("uuid").UUID(world.ids["tech1"]))
-        with pytest.raises(ProblemError) as raised:
+        with pytest.raises(TooLarge) as raised:
             service.put_media(sha(data), io.BytesIO(data), None, user)
-        assert raised.value.status == 413
+        assert status_of(raised.value) == 413
     assert stored_files(media_root) == []
 
 

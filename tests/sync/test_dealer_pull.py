@@ -101,7 +101,7 @@ def test_a_dealer_follows_its_own_changes_and_never_the_other_dealers(
     assert {world.ids["customer2"]} <= ids_by_entity(changes2)["customers"]
 
 
-def test_a_deleted_job_reaches_its_dealer_as_a_tombstone(app, client, world):
+def test_a_deleted_job_leaves_its_dealers_device(app, client, world):
     dealer1 = Device(client, world.auth("dealer1"))
     dealer2 = Device(client, world.auth("dealer2"))
     _, c1 = dealer1.pull_all()
@@ -110,8 +110,9 @@ def test_a_deleted_job_reaches_its_dealer_as_a_tombstone(app, client, world):
         db.session.get(Job, uuid.UUID(world.ids["job1"])).deleted_at = utcnow()
         db.session.commit()
     changes1, _ = dealer1.pull_all(c1)
+    # Like every job that leaves a device's scope: a removal (the office gets tombstones).
     assert [(c["id"], c["op"]) for c in changes1 if c["entity"] == "jobs"] == [
-        (world.ids["job1"], "delete")
+        (world.ids["job1"], "remove")
     ]
     assert dealer2.pull_all(c2)[0] == []
 

@@ -1,4 +1,4 @@
-"""Completion rules as data: served to devices, and enforced by the server on complete_job.
+"""Completion rules as data: served to devices by sync, enforced by field.service.complete_job.
 
 A rule is {id, label, when?, require}; `when` and `require` are conditions in a tiny
 language that the PWA evaluates the same way (docs/sync-protocol.md, "Completion rules").
@@ -8,48 +8,9 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.field.models import ChecklistAnswer, Measurement, Photo, Signature
+from server.field.vocab import FAULT_CATEGORIES
 
 RULES_VERSION = 1
-FAULT_CATEGORIES = (
-    "joint_loose",
-    "seepage",
-    "leak_short_circuit",
-    "pipe_burst",
-    "bottle_burst",
-    "electrical_failure",
-    "wrong_part_order",
-    "external_connection",
-    "filter_clogged",
-    "membrane_worn",
-    "human_damage",
-    "misuse",
-    "self_modified",
-    "non_original_part",
-    "external_force",
-    "force_majeure",
-    "other",
-)
-CHECKLIST_ITEMS = (
-    "unbox_check",
-    "floor_drain",
-    "pressure_valve_installed",
-    "briefing",
-    "leak_check",
-)
-PHOTO_PURPOSES = (
-    "finished_installation",
-    "pressure_valve",
-    "unbox",
-    "site",
-    "fault",
-    "repair",
-    # Detail shots: kept larger, with full chroma, so digits stay readable (media policy).
-    "gauge",
-    "nameplate",
-    "serial_number",
-    "other",
-)
-MEASUREMENT_KINDS = ("inlet_pressure", "outlet_pressure", "tds_in", "tds_out")
 
 
 def _rule(rule_id, zh, en, require, when=None):
@@ -97,7 +58,7 @@ def completion_rules(policy: dict) -> dict:
             "减压阀已安装并拍照，或客户签署免责",
             "Pressure valve fitted with photo, or waiver signed (no waiver if shipped with one)",
             {"any": [valve_fitted, waived]},
-            when={"any": [{"measurement_above": "inlet_pressure", "kpa": threshold}, prv]},
+            when={"any": [{"measurement_above": "inlet_pressure", "value": threshold}, prv]},
         ),
         _rule(
             "finished_photo",
@@ -137,7 +98,7 @@ def facts_for(job) -> dict:
         answers[a.item] = a.answer.get("value")
     measurements: dict[str, list[float]] = {}
     for m in rows(Measurement):
-        measurements.setdefault(m.kind, []).append(m.value_kpa)
+        measurements.setdefault(m.kind, []).append(m.value)
     unit = job.unit
     return {
         "answers": answers,
@@ -169,7 +130,7 @@ def holds(cond: dict, facts: dict) -> bool:
         return bool(facts["measurements"].get(cond["measurement"]))
     if "measurement_above" in cond:
         readings = facts["measurements"].get(cond["measurement_above"], [])
-        return any(v > cond["kpa"] for v in readings)
+        return any(v > cond["value"] for v in readings)
     if "unit_flag" in cond:
         return bool(facts["unit"].get(cond["unit_flag"]))
     if "job_field" in cond:

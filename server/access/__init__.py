@@ -1,0 +1,1 @@
+"""Who may see what: every visibility rule, in one package (see rules.py)."""

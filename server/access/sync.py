@@ -1,0 +1,54 @@
+"""Access for devices: which change-log entries a pull delivers, which jobs a push may touch.
+
+Both are built from `rules.py`, so a device never receives what the REST API would
+refuse the same user, and a change made after a row left a user's scope never reaches
+that user's device (the filter is evaluated when the device pulls, not when the change
+was written).
+"""
+
+import sqlalchemy as sa
+
+from server.access import rules
+from server.auth.models import OFFICE_ROLES, User
+from server.extensions import db
+from server.field.models import Visit
+from server.sync.models import ChangeLog
+
+
+def log_filter(user: User):
+    """Which change-log entries this user's device may read."""
+    if user.role in OFFICE_ROLES:
+        return ChangeLog.audience_id.is_(None)
+
+    def entity_in(entity, ids):
+        return sa.and_(ChangeLog.entity == entity, ChangeLog.entity_id.in_(ids))
+
+    shared = sa.or_(
+        ChangeLog.job_id.in_(rules.job_ids(user)),
+        entity_in("customers", rules.customer_ids(user, with_deleted=True)),
+        entity_in("units", rules.unit_ids(user, with_deleted=True)),
+        entity_in("dealers", rules.dealer_ids(user)),
+        entity_in("warranty_records", rules.warranty_record_ids(user, with_deleted=True)),
+    )
+    clause = sa.or_(
+        ChangeLog.audience_id == rules.audience_of(user),
+        sa.and_(ChangeLog.audience_id.is_(None), shared),
+    )
+    if not rules.sees_conflicts(user):
+        clause = sa.and_(clause, ChangeLog.entity != "sync_conflicts")
+    return clause
+
+
+def push_standing(user: User, job) -> str | None:
+    """'assigned': the user may work on the job; 'had': it was on their device once, so
+    their work on it is kept (and held for an admin); None: it never was theirs."""
+    if user.role in OFFICE_ROLES or job.technician_id == user.id:
+        return "assigned"
+    had = db.session.scalar(
+        sa.select(sa.literal(True))
+        .where(ChangeLog.job_id == job.id, ChangeLog.audience_id == user.id)
+        .limit(1)
+    ) or db.session.scalar(
+        sa.select(sa.literal(True)).where(Visit.job_id == job.id, Visit.technician_id == user.id)
+    )
+    return "had" if had else None
