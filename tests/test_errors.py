@@ -119,3 +119,61 @@ def test_database_unavailable_is_a_503_with_retry_after(app):
     response = gone.test_client().get("/api/health")
     assert_problem(response, 503)
     assert int(response.headers["Retry-After"]) > 0
+
+
+def test_the_500_handler_itself_answers_valid_problem_json(app):
+    from flask import json
+
+    from server.errors import handle_unexpected
+
+    with app.test_request_context("/api/anything"):
+        response = handle_unexpected(RuntimeError("boom"))
+    body = json.loads(response.get_data(as_text=True))
+    assert response.status_code == 500 and response.mimetype == "application/problem+json"
+    assert body == {
+        "type": "about:blank",
+        "title": "Internal Server Error",
+        "status": 500,
+        "detail": "The server failed to handle this request.",
+    }
+
+
+@pytest.mark.parametrize(
+    ("refusal", "status"),
+    [
+        ("BadRequest", 400),
+        ("Unauthenticated", 401),
+        ("Forbidden", 403),
+        ("NotFound", 404),
+        ("Conflict", 409),
+        ("Gone", 410),
+        ("TooLarge", 413),
+        ("Unsupported", 415),
+        ("Refused", 422),
+        ("Throttled", 429),
+        ("Busy", 503),
+    ],
+)
+def test_each_domain_refusal_has_one_status_and_the_one_shape(app, refusal, status):
+    from server import exceptions
+    from server.errors import handle_domain_error
+
+    error = getattr(exceptions, refusal)("Said why.", retry_after=7, missing=["x"])
+    with app.test_request_context("/"):
+        response = handle_domain_error(error)
+    body = assert_problem(response, status)
+    assert body["detail"] == "Said why." and body["missing"] == ["x"]
+    assert body["type"] == f"/problems/{error.slug}"
+    assert response.headers["Retry-After"] == "7"
+    assert ("WWW-Authenticate" in response.headers) == (status == 401)
+
+
+def test_an_invalid_value_names_its_field(app):
+    from server.errors import handle_domain_error
+    from server.exceptions import Invalid
+
+    with app.test_request_context("/"):
+        response = handle_domain_error(Invalid("window_end", "must be after window_start"))
+    body = assert_problem(response, 422, field="window_end")
+    assert body["errors"] == {"window_end": ["must be after window_start"]}
+    assert body["type"].endswith("validation-error")

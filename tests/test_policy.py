@@ -156,3 +156,29 @@ def test_a_new_dealer_starts_with_the_default_policy(client, world):
     assert policy.get_json() == default_policy()
     again = client.post("/api/dealers", json={"name": "碧水净水"}, headers=world.auth("admin"))
     assert_problem(again, 409)
+
+
+def test_a_stored_policy_is_validated_once_and_each_reader_gets_its_own_copy():
+    from server.dealers.policy import _complete, complete_policy
+
+    _complete.cache_clear()
+    doc = {"fees": {"no_show_fen": 4200}}
+    first = complete_policy(doc)
+    first["fees"]["no_show_fen"] = 1  # a caller changing its copy changes nobody else's
+    second = complete_policy(dict(doc))
+    assert second["fees"]["no_show_fen"] == 4200
+    assert _complete.cache_info().misses == 1 and _complete.cache_info().hits == 1
+    assert complete_policy({"fees": {"no_show_fen": 4300}})["fees"]["no_show_fen"] == 4300
+
+
+def test_a_changed_policy_is_read_at_once(client, world, app):
+    dealer = world.ids["org1"]
+    for fen in (4100, 4200):
+        r = client.patch(
+            f"/api/dealers/{dealer}/policy",
+            headers=world.auth("admin"),
+            json={"fees": {"no_show_fen": fen}},
+        )
+        assert r.status_code == 200
+        got = client.get(f"/api/dealers/{dealer}/policy", headers=world.auth("dealer1"))
+        assert got.get_json()["fees"]["no_show_fen"] == fen

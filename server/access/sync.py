@@ -10,25 +10,42 @@ import sqlalchemy as sa
 
 from server.access import rules
 from server.auth.models import OFFICE_ROLES, User
+from server.desk.models import Customer, Job, Unit
 from server.extensions import db
 from server.field.models import Visit
 from server.sync.models import ChangeLog
+from server.warranty.models import WarrantyRecord
 
 
 def log_filter(user: User):
-    """Which change-log entries this user's device may read."""
+    """Which change-log entries this user's device may read.
+
+    A device holds jobs and what they need: a customer, unit or warranty record reaches
+    it while the user may read it (rules.py) and one of the device's jobs refers to it.
+    Rows deleted since still count, so their tombstones arrive.
+    """
     if user.role in OFFICE_ROLES:
         return ChangeLog.audience_id.is_(None)
+    jobs = rules.jobs(user)
+    customers = rules.customer_ids(user, with_deleted=True).where(
+        Customer.id.in_(jobs.with_only_columns(Job.customer_id))
+    )
+    units = rules.unit_ids(user, with_deleted=True).where(
+        Unit.id.in_(jobs.with_only_columns(Job.unit_id))
+    )
+    warranty = rules.warranty_record_ids(user, with_deleted=True).where(
+        WarrantyRecord.unit_id.in_(units)
+    )
 
     def entity_in(entity, ids):
         return sa.and_(ChangeLog.entity == entity, ChangeLog.entity_id.in_(ids))
 
     shared = sa.or_(
-        ChangeLog.job_id.in_(rules.job_ids(user)),
-        entity_in("customers", rules.customer_ids(user, with_deleted=True)),
-        entity_in("units", rules.unit_ids(user, with_deleted=True)),
+        ChangeLog.job_id.in_(jobs.with_only_columns(Job.id)),
+        entity_in("customers", customers),
+        entity_in("units", units),
         entity_in("dealers", rules.dealer_ids(user)),
-        entity_in("warranty_records", rules.warranty_record_ids(user, with_deleted=True)),
+        entity_in("warranty_records", warranty),
     )
     clause = sa.or_(
         ChangeLog.audience_id == rules.audience_of(user),

@@ -33,10 +33,11 @@ def commit() -> None:
             log.exception("work after commit failed; the commit stands")
 
 
-def _drop_queue(session: Session) -> None:
-    session.info.pop(QUEUE, None)
+def _drop_queue(session: Session, previous) -> None:
+    if not previous.nested:
+        session.info.pop(QUEUE, None)
 
 
 def install() -> None:
-    if not sa.event.contains(Session, "after_rollback", _drop_queue):
-        sa.event.listen(Session, "after_rollback", _drop_queue)
+    if not sa.event.contains(Session, "after_soft_rollback", _drop_queue):
+        sa.event.listen(Session, "after_soft_rollback", _drop_queue)

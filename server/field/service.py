@@ -34,52 +34,52 @@ from server.media.signatures import store_signature
 NO_SHOW_TEXT = "客户不在，空跑费 / customer absent: no-show fee"
 
 
-def _answer(job, user, a):
-    answer = {"value": a["value"]}
-    if a.get("comment"):
-        answer["comment"] = a["comment"]
-    return {"item": a["item"], "answer": answer, "answered_at": a["answered_at"]}
+def _answer(job, user, args):
+    answer = {"value": args["value"]}
+    if args.get("comment"):
+        answer["comment"] = args["comment"]
+    return {"item": args["item"], "answer": answer, "answered_at": args["answered_at"]}
 
 
-def _measurement(job, user, a):
-    value, unit = to_base(a["kind"], a["value"], a["unit"])
+def _measurement(job, user, args):
+    value, unit = to_base(args["kind"], args["value"], args["unit"])
     return {
-        "kind": a["kind"],
+        "kind": args["kind"],
         "value": value,
         "unit": unit,
-        "original_value": a["value"],
-        "original_unit": a["unit"],
-        "measured_at": a["measured_at"],
+        "original_value": args["value"],
+        "original_unit": args["unit"],
+        "measured_at": args["measured_at"],
     }
 
 
-def _photo(job, user, a):
-    return {k: a.get(k) for k in ("purpose", "sha256", "taken_at", "caption")}
+def _photo(job, user, args):
+    return {k: args.get(k) for k in ("purpose", "sha256", "taken_at", "caption")}
 
 
-def _signature(job, user, a):
+def _signature(job, user, args):
     # The PNG kept as evidence is rendered here from the strokes, never taken from the
     # device: a client's png_sha256 is ignored.
-    png = store_signature(a["strokes"], uploaded_by=user.id)
+    png = store_signature(args["strokes"], uploaded_by=user.id)
     keys = ("purpose", "signer_name", "statement_text", "statement_sha256", "strokes", "signed_at")
-    return {**{k: a[k] for k in keys}, "device": a.get("device"), "png_sha256": png.sha256}
+    return {**{k: args[k] for k in keys}, "device": args.get("device"), "png_sha256": png.sha256}
 
 
-def _part(job, user, a):
-    return {k: a[k] for k in ("part_code", "name", "quantity", "unit_price_fen")}
+def _part(job, user, args):
+    return {k: args[k] for k in ("part_code", "name", "quantity", "unit_price_fen")}
 
 
-def _fee(job, user, a):
-    return {k: a[k] for k in ("kind", "description", "amount_fen", "payer")}
+def _fee(job, user, args):
+    return {k: args[k] for k in ("kind", "description", "amount_fen", "payer")}
 
 
-def _no_show(job, user, a):
+def _no_show(job, user, args):
     fee = policy_of(job.dealer_id)["fees"]["no_show_fen"]
     return {"kind": "no_show", "payer": "customer", "amount_fen": fee, "description": NO_SHOW_TEXT}
 
 
-def _note(job, user, a):
-    return {"body": a["body"]}
+def _note(job, user, args):
+    return {"body": args["body"]}
 
 
 # kind → (model, what its row holds besides the common columns)

@@ -3,8 +3,8 @@
 Every blob is stored under its own SHA-256, sharded two levels deep
 (ab/cd/abcd…) so no directory grows huge. A blob only ever appears complete:
 it is written to a temporary file, fsynced, then renamed into place. An
-S3-compatible store implements the same four methods (put = PutObject with
-the hash as key, open = GetObject, path = None so serving streams).
+S3-compatible store implements the `Storage` protocol below (put = PutObject
+with the hash as key, open = GetObject, path = None so serving streams).
 """
 
 import os

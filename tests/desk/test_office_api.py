@@ -1,5 +1,6 @@
 """The desk: intake, units, jobs, dispatch through the office API."""
 
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -300,3 +301,67 @@ def test_updates_change_only_the_given_fields(client, world):
         headers=world.auth("dispatcher"),
     ).get_json()
     assert acknowledged["acknowledged_at"]
+
+
+def test_a_row_still_in_use_is_not_deleted_and_an_unused_one_leaves_a_tombstone(client, world, app):
+    admin = world.auth("admin")
+    for kind, key in (("customers", "customer1"), ("units", "unit1")):
+        r = client.delete(f"/api/{kind}/{world.ids[key]}", headers=admin)
+        assert assert_problem(r, 409)["type"].endswith("in-use")
+    assert_problem(
+        client.delete(f"/api/units/{world.ids['unit1']}", headers=world.auth("dispatcher")), 403
+    )
+    customer, unit, request, job = intake(client, world)
+    office = client.get("/api/sync/pull", headers=admin).get_json()["cursor"]
+    assert client.delete(f"/api/jobs/{job['id']}", headers=admin).status_code == 204
+    for kind, row in (("requests", request), ("units", unit), ("customers", customer)):
+        assert client.delete(f"/api/{kind}/{row['id']}", headers=admin).status_code == 204, kind
+        assert_problem(client.get(f"/api/{kind}/{row['id']}", headers=admin), 404)
+    changes = client.get(
+        "/api/sync/pull", query_string={"cursor": office}, headers=admin
+    ).get_json()["changes"]
+    tombstones = {(c["entity"], c["id"]) for c in changes if c["op"] == "delete"}
+    assert {("customers", customer["id"]), ("units", unit["id"]), ("jobs", job["id"])} <= tombstones
+    with app.app_context():
+        assert count(Customer) == 3  # kept, with deleted_at
+
+
+def test_a_unit_moved_to_another_dealer_takes_its_open_work_along(client, world, app):
+    customer, unit, request, job = intake(client, world)
+    with app.app_context():
+        done = Job(
+            customer_id=uuid.UUID(customer["id"]),
+            unit_id=uuid.UUID(unit["id"]),
+            dealer_id=uuid.UUID(unit["dealer_id"]),
+            kind="installation",
+            status="completed",
+        )
+        db.session.add(done)
+        db.session.commit()
+        done_id = str(done.id)
+        db.session.remove()
+    r = client.patch(
+        f"/api/units/{unit['id']}",
+        json={"dealer_id": world.ids["org2"]},
+        headers=world.auth("admin"),
+    )
+    assert r.status_code == 200
+    office = world.auth("admin")
+    assert (
+        client.get(f"/api/jobs/{job['id']}", headers=office).get_json()["dealer_id"]
+        == world.ids["org2"]
+    )
+    assert (
+        client.get(f"/api/requests/{request['id']}", headers=office).get_json()["dealer_id"]
+        == world.ids["org2"]
+    )
+    assert (
+        client.get(f"/api/jobs/{done_id}", headers=office).get_json()["dealer_id"]
+        == world.ids["org1"]
+    )
+    with app.app_context():
+        moved = db.session.scalars(
+            sa.select(AuditEntry).where(AuditEntry.action == "move_dealer")
+        ).all()
+        assert [e.entity_id for e in moved] == [job["id"]]
+        db.session.remove()
