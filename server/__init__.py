@@ -7,7 +7,7 @@ from flask import Flask, request
 from flask.wrappers import Request
 
 from server import config, errors
-from server.common import tx
+from server.common import actor, tx
 from server.extensions import api, db, migrate
 
 __version__ = "0.1.0"
@@ -34,6 +34,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
     api.init_app(app)
     errors.register(app)
+
+    @app.teardown_request
+    def _forget_actor(_exc):
+        actor.clear()
 
     @app.before_request
     def _limit_body():

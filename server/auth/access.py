@@ -5,6 +5,7 @@ from functools import wraps
 from flask import g, request
 
 from server.auth import service
+from server.common.actor import set_actor
 from server.errors import ProblemError
 
 
@@ -23,6 +24,7 @@ def load_user():
     if found is None:
         raise _unauthorized("The token is unknown or revoked.")
     g.user, g.device = found
+    set_actor(g.user, request.remote_addr)
     return g.user
 
 
