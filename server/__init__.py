@@ -29,6 +29,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.update(test_config)
 
     logging.basicConfig(level=logging.INFO)
+    _bounded_lock_waits(app)
     db.init_app(app)
     _sqlite_pragmas(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
@@ -78,18 +79,31 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
 
 
+def _bounded_lock_waits(app: Flask) -> None:
+    """PostgreSQL: no statement waits for a lock longer than SYNC_LOCK_TIMEOUT_MS (a row a
+    push or an office edit holds, the change-log lock); past it the request answers 503 with
+    Retry-After and the client retries. SQLite's busy_timeout does the same (below)."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        return
+    options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    connect_args = options.setdefault("connect_args", {})
+    timeout = int(app.config.get("SYNC_LOCK_TIMEOUT_MS", 10_000))
+    connect_args.setdefault("options", f"-c lock_timeout={timeout}")
+
+
 def _sqlite_pragmas(app: Flask) -> None:
     """WAL (readers never block the writer) and enforced foreign keys on every connection."""
     with app.app_context():
         engine = db.engine
     if engine.dialect.name != "sqlite":
         return
+    busy = int(app.config.get("SYNC_LOCK_TIMEOUT_MS", 10_000))
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={busy}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

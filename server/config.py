@@ -38,6 +38,8 @@ def from_environment() -> dict:
         # Largest JSON request body; media uploads have their own, per-policy limit.
         "MAX_JSON_BYTES": int(os.environ.get("MAX_JSON_BYTES", 2 * 1024 * 1024)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
+        # The longest any request waits for a row or the change-log lock; then 503 Retry-After.
+        "SYNC_LOCK_TIMEOUT_MS": int(os.environ.get("SYNC_LOCK_TIMEOUT_MS", 10_000)),
         "INSTANCE_PATH": str(instance),
     }
 

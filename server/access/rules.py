@@ -142,25 +142,29 @@ QUERIES = {
 NAMES = {ServiceRequest: "service request", Dealer: "dealer"}
 
 
-def get(model, row_id, user: User, *, with_deleted: bool = False):
+def get(model, row_id, user: User, *, with_deleted: bool = False, for_update: bool = False):
     """The row if `user` may see it; else NotFound, exactly as if it did not exist.
 
-    `with_deleted`: soft-deleted rows count too (to restore one).
+    `with_deleted`: soft-deleted rows count too (to restore one). `for_update`: lock the
+    row until commit, for a write (a push touching it waits, and so does this).
     """
     if model in QUERIES:
         query = QUERIES[model](user, **({"with_deleted": True} if with_deleted else {}))
     else:
         query = of_jobs(model, user)
-    row = db.session.scalar(query.where(model.id == row_id))
+    query = query.where(model.id == row_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    row = db.session.scalar(query)
     if row is None:
         name = NAMES.get(model) or model.__tablename__.removesuffix("s").replace("_", " ")
         raise NotFound.of(name)
     return row
 
 
-def get_of_job(model, row_id, job, user: User):
+def get_of_job(model, row_id, job, user: User, *, for_update: bool = False):
     """A visit or record of this job that `user` may see; NotFound otherwise."""
-    row = get(model, row_id, user)
+    row = get(model, row_id, user, for_update=for_update)
     if row.job_id != job.id:
         raise NotFound.of(model.__tablename__.removesuffix("s").replace("_", " "))
     return row

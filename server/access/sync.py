@@ -56,6 +56,17 @@ def log_filter(user: User):
     return clause
 
 
+def pushable(user: User):
+    """A clause on jobs: those a push by `user` may touch (push_standing is not None)."""
+    if user.role in OFFICE_ROLES:
+        return sa.true()
+    return sa.or_(
+        Job.technician_id == user.id,
+        Job.id.in_(sa.select(ChangeLog.job_id).where(ChangeLog.audience_id == user.id)),
+        Job.id.in_(sa.select(Visit.job_id).where(Visit.technician_id == user.id)),
+    )
+
+
 def push_standing(user: User, job) -> str | None:
     """'assigned': the user may work on the job; 'had': it was on their device once, so
     their work on it is kept (and held for an admin); None: it never was theirs."""

@@ -64,7 +64,7 @@ def get_customer(row_id):
 @bp.arguments(schemas.CustomerUpdateSchema)
 @bp.response(200, schemas.CustomerSchema)
 def update_customer(args, row_id):
-    customer = access.get(Customer, row_id, g.user)
+    customer = access.get(Customer, row_id, g.user, for_update=True)
     return _done(service.update_customer(customer, args))
 
 
@@ -152,7 +152,7 @@ def get_request(row_id):
 @bp.arguments(schemas.RequestUpdateSchema)
 @bp.response(200, schemas.RequestSchema)
 def update_request(args, row_id):
-    request = access.get(ServiceRequest, row_id, g.user)
+    request = access.get(ServiceRequest, row_id, g.user, for_update=True)
     return _done(service.update_request(request, args))
 
 
@@ -167,5 +167,5 @@ DELETABLE = {"customers": Customer, "units": Unit, "requests": ServiceRequest}
 def delete_row(kind, row_id):
     """Soft-delete a row made in error (a tombstone for devices); never one still in use."""
     model = DELETABLE[kind]
-    service.delete_row(access.get(model, row_id, g.user))
+    service.delete_row(access.get(model, row_id, g.user, for_update=True))
     tx.commit()

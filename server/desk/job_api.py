@@ -63,7 +63,7 @@ def get_job(row_id):
 @bp.arguments(schemas.JobUpdateSchema)
 @bp.response(200, schemas.JobSchema)
 def update_job(args, row_id):
-    job = access.get(Job, row_id, g.user)
+    job = access.get(Job, row_id, g.user, for_update=True)
     return _done(service.update_job(job, args, g.user))
 
 
@@ -73,7 +73,7 @@ def update_job(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def assign_job(args, row_id):
     """Assign to a technician (null unassigns)."""
-    job = access.get(Job, row_id, g.user)
+    job = access.get(Job, row_id, g.user, for_update=True)
     return _done(service.assign(job, args["technician_id"], g.user))
 
 
@@ -83,7 +83,7 @@ def assign_job(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def schedule_job(args, row_id):
     """Set the time window agreed with the customer."""
-    job = access.get(Job, row_id, g.user)
+    job = access.get(Job, row_id, g.user, for_update=True)
     return _done(service.schedule(job, args["window_start"], args["window_end"], g.user))
 
 
@@ -92,7 +92,7 @@ def schedule_job(args, row_id):
 @bp.arguments(schemas.CancelSchema)
 @bp.response(200, schemas.JobSchema)
 def cancel_job(args, row_id):
-    job = access.get(Job, row_id, g.user)
+    job = access.get(Job, row_id, g.user, for_update=True)
     return _done(service.cancel(job, args["reason"], g.user))
 
 
@@ -101,7 +101,7 @@ def cancel_job(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def approve_job(row_id):
     """The dealer accepts a completed job's evidence: the job is locked from then on."""
-    return _done(service.approve(access.get(Job, row_id, g.user), g.user))
+    return _done(service.approve(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/close")
@@ -109,7 +109,7 @@ def approve_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def close_job(row_id):
     """Close a completed job (it is locked: later device edits become conflicts)."""
-    return _done(service.close(access.get(Job, row_id, g.user), g.user))
+    return _done(service.close(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/unlock")
@@ -117,7 +117,7 @@ def close_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def unlock_job(row_id):
     """Lift the lock of an approved or closed job (audited); a closed job is completed again."""
-    return _done(service.unlock(access.get(Job, row_id, g.user), g.user))
+    return _done(service.unlock(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.delete("/jobs/<uuid:row_id>")
@@ -125,7 +125,7 @@ def unlock_job(row_id):
 @bp.response(204)
 def delete_job(row_id):
     """Soft-delete a job made in error (a tombstone for devices); never one holding work."""
-    service.delete(access.get(Job, row_id, g.user), g.user)
+    service.delete(access.get(Job, row_id, g.user, for_update=True), g.user)
     tx.commit()
 
 
@@ -134,4 +134,6 @@ def delete_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def restore_job(row_id):
     """Bring a deleted job back."""
-    return _done(service.restore(access.get(Job, row_id, g.user, with_deleted=True), g.user))
+    return _done(
+        service.restore(access.get(Job, row_id, g.user, with_deleted=True, for_update=True), g.user)
+    )

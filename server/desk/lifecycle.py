@@ -54,7 +54,9 @@ MOVES = {
         OPEN, COMPLETED, (ASSIGNEE, *OFFICE), "completion rules met; completed_at not ahead"
     ),
     "cancel": Move(OPEN, CANCELLED, OFFICE, "a reason"),
-    "reopen": Move(ENDED, IN_PROGRESS, OFFICE, "work arrived for it (a conflict resolution)"),
+    "reopen": Move(
+        (COMPLETED, *ENDED), IN_PROGRESS, OFFICE, "work arrived for it (a conflict resolution)"
+    ),
     "settle": Move(
         STATUSES, None, OFFICE, "a field value chosen in a conflict resolution", on_locked=True
     ),
@@ -154,6 +156,7 @@ def cancel(job, reason: str, actor: User) -> None:
 def reopen(job, actor: User) -> None:
     check(job, "reopen", actor)
     job.status, job.cancelled_at, job.cancel_reason = IN_PROGRESS, None, None
+    job.completed_at = None
 
 
 def settle(job, row, field: str, value, actor: User) -> None:

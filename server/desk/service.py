@@ -79,6 +79,12 @@ def create_unit(args: dict) -> Unit:
 
 
 def update_unit(unit: Unit, args: dict) -> Unit:
+    # Locks in the order every writer takes them: the unit's jobs (by id), then the unit;
+    # a push completing one of those jobs holds the job and then dates the unit.
+    db.session.scalars(
+        sa.select(Job.id).where(Job.unit_id == unit.id).order_by(Job.id).with_for_update()
+    ).all()
+    unit = db.session.get(Unit, unit.id, with_for_update=True, populate_existing=True)
     if "customer_id" in args:
         _existing(Customer, args["customer_id"], "customer_id")
     if "dealer_id" in args:

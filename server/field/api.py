@@ -40,8 +40,9 @@ class RetractSchema(StrictSchema):
     reason = Text(1000, required=True)
 
 
-def _job(job_id) -> Job:
-    return access.get(Job, job_id, g.user)
+def _job(job_id, lock: bool = False) -> Job:
+    """The job in the user's scope; `lock` for a write (its records change under its lock)."""
+    return access.get(Job, job_id, g.user, for_update=lock)
 
 
 def _done(row):
@@ -67,7 +68,7 @@ def list_visits(args, job_id):
 @bp.response(201, schemas.VisitSchema)
 def add_visit(args, job_id):
     """Record a visit the office learned of (a call from site); the job starts."""
-    return _done(service.add_visit(_job(job_id), g.user, args["id"], args["arrived_at"]))
+    return _done(service.add_visit(_job(job_id, True), g.user, args["id"], args["arrived_at"]))
 
 
 @bp.patch("/<uuid:job_id>/visits/<uuid:visit_id>")
@@ -76,8 +77,8 @@ def add_visit(args, job_id):
 @bp.response(200, schemas.VisitSchema)
 def correct_visit(args, job_id, visit_id):
     """Correct a visit's departure or outcome (open jobs only); audited."""
-    job = _job(job_id)
-    visit = access.get_of_job(Visit, visit_id, job, g.user)
+    job = _job(job_id, True)
+    visit = access.get_of_job(Visit, visit_id, job, g.user, for_update=True)
     return _done(service.correct_visit(job, visit, args, g.user))
 
 
@@ -116,7 +117,7 @@ def _routes(collection: str, kind: str, args_schema: type, answer: type) -> None
     @bp.arguments(_office(args_schema))
     @bp.response(201, answer)
     def add_record(args, job_id):
-        return _done(service.add_evidence(kind, _job(job_id), g.user, args))
+        return _done(service.add_evidence(kind, _job(job_id, True), g.user, args))
 
     @bp.delete(f"/<uuid:job_id>/{collection}/<uuid:record_id>", endpoint=f"retract_{name}")
     @requires(*OFFICE_ROLES)
@@ -124,10 +125,9 @@ def _routes(collection: str, kind: str, args_schema: type, answer: type) -> None
     @bp.response(204)
     def retract_record(args, job_id, record_id):
         """Retract a record made in error (open jobs only): a tombstone, audited."""
-        job = _job(job_id)
-        service.retract(
-            job, access.get_of_job(model, record_id, job, g.user), args["reason"], g.user
-        )
+        job = _job(job_id, True)
+        row = access.get_of_job(model, record_id, job, g.user, for_update=True)
+        service.retract(job, row, args["reason"], g.user)
         tx.commit()
 
     list_records.__doc__ = f"The job's {collection.replace('-', ' ')} (tombstones left out)."
@@ -144,7 +144,7 @@ for _collection, (_kind, _args, _answer) in COLLECTIONS.items():
 @bp.response(201, schemas.FeeSchema)
 def record_no_show(args, job_id):
     """The customer was not home: the dealer policy's no-show fee, paid by the customer."""
-    return _done(service.add_evidence("no_show", _job(job_id), g.user, args))
+    return _done(service.add_evidence("no_show", _job(job_id, True), g.user, args))
 
 
 @bp.post("/<uuid:job_id>/complete")
@@ -153,6 +153,6 @@ def record_no_show(args, job_id):
 @bp.response(200, JobSchema)
 def complete_job(args, job_id):
     """Complete under the completion rules a device meets; 422 `incomplete` lists the rest."""
-    job = _job(job_id)
+    job = _job(job_id, True)
     service.complete_job(job, args["completed_at"], g.user)
     return _done(job)

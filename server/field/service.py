@@ -14,6 +14,7 @@ from server.common.models import utcnow
 from server.common.schemas import jsonable
 from server.dealers.service import policy_of
 from server.desk import lifecycle
+from server.desk.models import Unit
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
 from server.field import edits
@@ -147,6 +148,19 @@ def add_evidence(kind: str, job, actor, args: dict):
     return row
 
 
+def settle_no_show(job, held: dict, actor) -> None:
+    """Apply a no-show an admin accepted from a conflict: its fee id, visit, time, and the
+    fee the admin saw (the dealer's at the time it was pushed)."""
+    lifecycle.check(job, "settle", actor)
+    args = {"id": held["id"], "visit_id": held.get("visit_id"), "at": held["at"]}
+    model, values = evidence_row("no_show", job, actor, args)
+    values["amount_fen"] = held.get("amount_fen", values["amount_fen"])
+    if db.session.get(model, values["id"]) is None:  # else it landed since, by a push
+        db.session.add(model(**values))
+        after_evidence("no_show", args)
+    db.session.flush()
+
+
 def retract(job, row, reason: str, actor) -> None:
     """A record made in error gets a tombstone (an open job only); audited, never erased."""
     lifecycle.check(job, "record", actor)
@@ -206,8 +220,10 @@ def complete_job(job, completed_at, actor) -> None:
     """Complete under the dealer's completion rules; an installation dates the unit."""
     policy = policy_of(job.dealer_id)
     lifecycle.complete(job, completed_at, actor, lambda: missing_items(job, policy))
-    unit = job.unit
-    if job.kind == "installation" and unit is not None and unit.installed_on is None:
+    unit = job.unit_id and db.session.get(
+        Unit, job.unit_id, with_for_update=True, populate_existing=True
+    )
+    if job.kind == "installation" and unit and unit.installed_on is None:
         unit.installed_on = completed_at.astimezone(ZoneInfo(policy["timezone"])).date()
     db.session.flush()
     audit("complete", "job", job.id, {"completed_at": jsonable(completed_at)})

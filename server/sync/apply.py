@@ -26,6 +26,8 @@ def evidence(ctx, args: dict, *, kind: str) -> dict:
     """Append one record; kept even when its job moved on (then a conflict is raised)."""
     job, clash = job_for(ctx, args["job_id"])
     model, row = field.evidence_row(kind, job, ctx.user, args)
+    if kind == "no_show" and clash is not None:
+        return _hold_no_show(ctx, job, clash, row, args)
     # No look-up first: a resent create fails the insert, and the caller then tells a
     # duplicate from a real constraint failure (one round trip less per mutation).
     ctx.creating = (model, row["id"], job.id)
@@ -52,6 +54,25 @@ def evidence(ctx, args: dict, *, kind: str) -> dict:
         return {"status": "applied"}
     with db.session.begin_nested():
         return _write(ctx, model, row, job, clash)
+
+
+def _hold_no_show(ctx, job, clash, row, args) -> dict:
+    """A no-show charges the customer and ends a visit: on a job that moved on, both wait
+    for an admin (who may apply them as pushed), instead of being applied."""
+    conflict = open_conflict(
+        ctx,
+        entity="jobs",
+        entity_id=job.id,
+        job_id=job.id,
+        field="no_show",
+        reason=clash,
+        base=None,
+        server=None,
+        client={"amount_fen": row["amount_fen"], "payer": row["payer"]},
+        held_args={k: args.get(k) for k in ("id", "visit_id", "at")},
+    )
+    db.session.flush()
+    return _conflict_answer(clash, conflict, detail="held; the job changed while you were offline")
 
 
 def _write(ctx, model, row, job, clash) -> dict:
@@ -98,7 +119,7 @@ def edit_visit(ctx, args: dict) -> dict:
 
 def complete(ctx, args: dict) -> dict:
     job, clash = job_for(ctx, args["job_id"])
-    if job.status == lifecycle.COMPLETED and clash is None:
+    if job.status == lifecycle.COMPLETED and clash in (None, lifecycle.COMPLETED):
         return {"status": "duplicate", "detail": "already completed"}
     if clash is not None:
         conflict = open_conflict(

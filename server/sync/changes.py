@@ -13,7 +13,6 @@ SQLite allows one writer at a time, which gives the same guarantee.
 from contextlib import contextmanager, suppress
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from server.access.rules import audiences
@@ -123,8 +122,7 @@ def _before_commit(session: Session) -> None:
         return
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        timeout = _lock_timeout_ms()
-        conn.execute(sa.text(f"SET LOCAL lock_timeout = {int(timeout)}"))
+        # Bounded like every lock wait: the connection's lock_timeout (server/__init__.py).
         conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHANGE_LOG_LOCK)))
     now = utcnow()
     rows = [
@@ -140,12 +138,6 @@ def _before_commit(session: Session) -> None:
     ]
     conn.execute(ChangeLog.__table__.insert(), rows)
     pending.clear()
-
-
-def _lock_timeout_ms() -> int:
-    if has_app_context():
-        return current_app.config.get("SYNC_LOCK_TIMEOUT_MS", 10_000)
-    return 10_000
 
 
 def _after_transaction_create(session: Session, transaction) -> None:

@@ -66,6 +66,10 @@ def _typed(conflict: SyncConflict, raw):
         return raw
     if conflict.field in ("locked_at", "deleted_at"):
         return _time_or_null(raw)
+    if conflict.field == "no_show":
+        if raw != conflict.client_value:
+            raise _bad_value("A held no-show is applied as pushed, or not at all.", ["no merge"])
+        return raw
     if conflict.field == "technician_id":
         try:
             return uuid.UUID(str(raw))
@@ -82,7 +86,7 @@ def _move_status(conflict: SyncConflict, job: Job, target: str, admin) -> None:
         raise _bad_value(
             "A conflict can only re-open the job, or complete it.", ["in_progress or completed"]
         )
-    if job.status in lifecycle.ENDED:
+    if job.status in (lifecycle.COMPLETED, *lifecycle.ENDED):
         lifecycle.reopen(job, admin)
     if target == lifecycle.COMPLETED:
         completed_at = (conflict.held_args or {}).get("completed_at")
@@ -109,6 +113,13 @@ def _apply(conflict: SyncConflict, job: Job, row, chosen, admin) -> None:
             lifecycle.unlock(job, admin)
         else:
             lifecycle.relock(job, chosen, admin)
+    elif field == "no_show":
+        held = dict(conflict.held_args)
+        held["at"] = _time_or_null(held["at"])
+        held["visit_id"] = held.get("visit_id") and uuid.UUID(held["visit_id"])
+        held["id"] = uuid.UUID(held["id"])
+        held["amount_fen"] = conflict.client_value["amount_fen"]
+        field_service.settle_no_show(job, held, admin)
     elif field == "deleted_at":
         if chosen is not None:
             raise _bad_value("A deleted job is restored (null) or kept as it is.", ["only null"])

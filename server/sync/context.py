@@ -2,7 +2,9 @@
 
 from dataclasses import dataclass, field
 
-from server.access.sync import push_standing
+import sqlalchemy as sa
+
+from server.access.sync import push_standing, pushable
 from server.auth.models import User
 from server.desk import lifecycle
 from server.desk.models import Job
@@ -31,17 +33,32 @@ class FlushFirst(Exception):
     """Queued inserts must be written before this mutation may run."""
 
 
+def lock_jobs(user: User, jobs: dict, job_ids) -> None:
+    """Lock every job a push will touch, up front and in id order, so two pushes (or a
+    push and an office edit, which lock the same way) never wait on each other in a
+    circle. A wait longer than the lock timeout is a 503 the device retries. Jobs out of
+    the pusher's reach are not locked: a push cannot hold up other people's work."""
+    ids = sorted({i for i in job_ids if i not in jobs})
+    if ids:
+        query = (
+            sa.select(Job).where(Job.id.in_(ids), pushable(user)).order_by(Job.id).with_for_update()
+        )
+        for job in db.session.scalars(query.execution_options(populate_existing=True)):
+            jobs[job.id] = job
+
+
 def job_for(ctx: Context, job_id) -> tuple[Job, str | None]:
-    """The job, and why work on it clashes (locked, deleted, cancelled, closed, reassigned).
+    """The job, and why work on it clashes (deleted, locked, cancelled, closed, completed,
+    reassigned).
 
     Work on a job that was once on the pusher's device is kept even when the job has
-    moved on; a job that never was theirs is out of scope, and one that does not exist
-    is unknown.
+    moved on (or was completed: a completed job is not open); a job that never was
+    theirs is out of scope, and one that does not exist is unknown.
     """
     job = ctx.jobs.get(job_id)
     if job is None:
-        # Locked until commit: the merge compares against what it will overwrite.
-        job = ctx.jobs[job_id] = db.session.get(Job, job_id, with_for_update=True)
+        # Not locked up front (not named by the batch, or out of reach): decide first.
+        job = db.session.get(Job, job_id)
     if job is None:
         raise Rejected("unknown_job", "No such job.")
     standing = push_standing(ctx.user, job)
@@ -49,11 +66,15 @@ def job_for(ctx: Context, job_id) -> tuple[Job, str | None]:
         if job.deleted_at is not None:
             raise Rejected("unknown_job", "No such job.")
         raise Rejected("out_of_scope", "This job is not assigned to you.")
+    if job_id not in ctx.jobs:
+        # Locked until commit: the merge compares against what it will overwrite.
+        job = db.session.get(Job, job_id, with_for_update=True, populate_existing=True)
+        ctx.jobs[job_id] = job
     if job.deleted_at is not None:
         return job, "deleted"
     if job.locked_at is not None:
         return job, "locked"
-    if job.status in lifecycle.ENDED:
+    if job.status in (*lifecycle.ENDED, lifecycle.COMPLETED):
         return job, job.status
     if standing == "had":
         return job, "reassigned"
@@ -62,7 +83,7 @@ def job_for(ctx: Context, job_id) -> tuple[Job, str | None]:
 
 def scope_conflict(ctx, job, clash):
     """Work on a job that moved away is kept; an admin decides what happens to the job."""
-    if clash in lifecycle.ENDED:
+    if clash in (*lifecycle.ENDED, lifecycle.COMPLETED):
         field, server, client = "status", job.status, lifecycle.IN_PROGRESS
     elif clash == "reassigned":
         field, server, client = "technician_id", job.technician_id, ctx.user.id

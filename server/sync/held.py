@@ -16,28 +16,30 @@ class Rejected(Exception):
 def open_conflict(
     ctx, *, entity, entity_id, job_id, field, reason, base, server, client, held_args=None
 ):
-    """An open conflict for an admin; one per (row, field, reason, user) while open.
+    """An open conflict holding one device's value for an admin.
+
+    Every held value keeps its own row, with its own client and mutation: a conflict is
+    reused only when the same device holds the very same value again (a resend under a new
+    mutation id), never overwritten by another value or another device's.
 
     `held_args`: what else the held mutation carried that a resolution needs (a held
-    completion's `completed_at`).
+    completion's `completed_at`, a held no-show's fee id and visit).
     """
     held = {k: jsonable(v) for k, v in held_args.items()} if held_args else None
-    existing = db.session.scalars(
+    value = jsonable(client)
+    for existing in db.session.scalars(
         db.select(SyncConflict).filter_by(
             entity=entity,
             entity_id=entity_id,
             field=field,
             reason=reason,
             user_id=ctx.user.id,
+            client_id=ctx.client_id,
             status="open",
         )
-    ).first()
-    if existing is not None:
-        existing.client_value = jsonable(client)
-        existing.server_value = jsonable(server)
-        existing.mutation_id = ctx.mutation_id
-        existing.held_args = held
-        return existing
+    ):
+        if existing.client_value == value and existing.held_args == held:
+            return existing
     return record_conflict(
         ctx, entity, entity_id, job_id, field, reason, base, server, client, held_args=held
     )

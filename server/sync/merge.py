@@ -36,6 +36,12 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
             errors[field] = exc.messages
     if errors:
         raise Rejected("invalid_args", "Some values are not valid.", errors=errors)
+    if _window_broken(entity, typed):
+        raise Rejected(
+            "invalid_args",
+            "The window would end before it starts.",
+            errors={"window_end": ["must be after window_start"]},
+        )
 
     # The common case, nothing clashes: one UPDATE in a plain savepoint, no unit of work.
     plan = {}
@@ -49,11 +55,25 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
             break
     else:
         updates = {f: typed[f] for f, how in plan.items() if how == "applied"}
-        if updates:
-            write_fields(row, entity, updates, job_id)
-        return {"status": "applied", "fields": plan, "conflicts": []}
+        if not _window_broken(entity, {**_window_of(row, entity), **updates}):
+            if updates:
+                write_fields(row, entity, updates, job_id)
+            return {"status": "applied", "fields": plan, "conflicts": []}
     with db.session.begin_nested():
         return _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash)
+
+
+WINDOW = ("window_start", "window_end")
+
+
+def _window_of(row, entity: str) -> dict:
+    return {f: getattr(row, f) for f in WINDOW} if entity == "jobs" else {}
+
+
+def _window_broken(entity: str, values: dict) -> bool:
+    """Would these window bounds end the visit window before it starts?"""
+    start, end = values.get("window_start"), values.get("window_end")
+    return entity == "jobs" and start is not None and end is not None and start >= end
 
 
 def write_fields(row, entity: str, updates: dict, job_id) -> None:
@@ -79,8 +99,32 @@ def write_fields(row, entity: str, updates: dict, job_id) -> None:
     change_log.record(db.session, entity, row.id, job_id)
 
 
+def _hold_window(ctx, row, changes, typed, before, outcome, job_id) -> list:
+    held = []
+    for field in WINDOW:
+        if outcome.get(field) not in ("applied", "client_won"):
+            continue
+        setattr(row, field, before[field])
+        held.append(
+            open_conflict(
+                ctx,
+                entity="jobs",
+                entity_id=row.id,
+                job_id=job_id,
+                field=field,
+                reason="concurrent_edit",
+                base=edits.loose_value("jobs", field, changes[field]["from_"]),
+                server=before[field],
+                client=typed[field],
+            )
+        )
+        outcome[field] = "held"
+    return held
+
+
 def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> dict:
     outcome, conflict_ids = {}, []
+    before = _window_of(row, entity)
     for field, change in changes.items():
         to, base = typed[field], edits.loose_value(entity, field, change["from_"])
         server = getattr(row, field)
@@ -141,6 +185,10 @@ def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> di
                 resolved_value=jsonable(to if technician_wins else server),
             )
             outcome[field] = "client_won" if technician_wins else "server_won"
+    if _window_broken(entity, _window_of(row, entity)):
+        # The office moved the other bound meanwhile: the device's bound is held for an
+        # admin rather than refused, and the mutation's other fields stand.
+        conflict_ids += _hold_window(ctx, row, changes, typed, before, outcome, job_id)
     db.session.flush()
     statuses = set(outcome.values())
     status = (
@@ -150,4 +198,7 @@ def _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash) -> di
         if statuses & {"client_won", "server_won"}
         else "applied"
     )
-    return {"status": status, "fields": outcome, "conflicts": [str(c.id) for c in conflict_ids]}
+    result = {"status": status, "fields": outcome, "conflicts": [str(c.id) for c in conflict_ids]}
+    if clash is not None:
+        result["reason"] = clash  # the whole edit was held: the job moved on
+    return result

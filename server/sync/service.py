@@ -1,5 +1,7 @@
 """Push: apply a device's numbered mutations exactly once, each in its own savepoint."""
 
+import uuid
+
 import sqlalchemy as sa
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, IntegrityError
@@ -9,9 +11,10 @@ from server.common import tx
 from server.common.models import utcnow
 from server.exceptions import BadRequest, Busy, Conflict, Forbidden, Invalid, TooLarge
 from server.extensions import db
+from server.field.models import Visit
 from server.media import processing
 from server.sync import fastpath
-from server.sync.context import Context, FlushFirst, already_created
+from server.sync.context import Context, FlushFirst, already_created, lock_jobs
 from server.sync.held import Rejected
 from server.sync.models import SyncClient, SyncMutation
 from server.sync.mutations import MUTATIONS
@@ -120,6 +123,27 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
         return _rejected("constraint", f"The database refused it ({cause}).")
 
 
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _jobs_named(mutations) -> set:
+    """The jobs a batch names (directly, or through a visit), to lock before applying it."""
+    jobs, visits = set(), set()
+    for m in mutations:
+        args = m["args"] if isinstance(m["args"], dict) else {}
+        if (job_id := _uuid(args.get("job_id"))) is not None:
+            jobs.add(job_id)
+        elif m["name"] == "update_visit" and (visit_id := _uuid(args.get("id"))) is not None:
+            visits.add(visit_id)
+    if visits:
+        jobs |= set(db.session.scalars(sa.select(Visit.job_id).where(Visit.id.in_(visits))))
+    return jobs
+
+
 def push(user, envelope: dict, max_batch: int) -> dict:
     check_schema_version(envelope["schema_version"])
     mutations = envelope["mutations"]
@@ -144,6 +168,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
             )
         }
     results, gap, done, jobs, photos = [], None, [], {}, []
+    lock_jobs(user, jobs, _jobs_named(m for m in ordered if m["mutation_id"] > last))
     queue = [] if fastpath.enabled() else None
     for m in ordered:
         mid = m["mutation_id"]

@@ -23,7 +23,7 @@ EXPECTED_SOURCES = {
     "start": OPEN,
     "complete": OPEN,
     "cancel": OPEN,
-    "reopen": {"cancelled", "closed"},
+    "reopen": {"completed", "cancelled", "closed"},
     "approve": {"completed"},
     "close": {"completed"},
     "delete": {"new", "assigned", "scheduled", "cancelled"},

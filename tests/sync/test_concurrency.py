@@ -146,13 +146,28 @@ def test_pull_is_complete_under_concurrent_writers(app, world):
     assert seen == written
 
 
+def _impatient(app):
+    """The same database, with every lock wait bounded at 200 ms (an engine setting)."""
+    from server import create_app
+
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "MEDIA_ROOT": app.config["MEDIA_ROOT"],
+            "SECRET_KEY": app.config["SECRET_KEY"],
+            "SYNC_LOCK_TIMEOUT_MS": 200,
+        }
+    )
+
+
 def test_database_unavailable_is_a_503_with_retry_after_and_nothing_half_applied(app, world):
     """The change-log lock cannot be had in time (a real PostgreSQL lock timeout)."""
-    device = Device(app.test_client(), world.auth("tech1"))
+    impatient = _impatient(app)
+    device = Device(impatient.test_client(), world.auth("tech1"))
     job = world.ids["job1"]
     batch = [device.mutation("add_note", **note(job)) for _ in range(5)]
     blocker = _engine(app).connect()
-    app.config["SYNC_LOCK_TIMEOUT_MS"] = 200
     try:
         blocker.execute(sa.select(sa.func.pg_advisory_lock(CHANGE_LOG_LOCK)))
         response = device.send(batch)
@@ -165,7 +180,35 @@ def test_database_unavailable_is_a_503_with_retry_after_and_nothing_half_applied
     finally:
         blocker.execute(sa.select(sa.func.pg_advisory_unlock(CHANGE_LOG_LOCK)))
         blocker.close()
-        app.config.pop("SYNC_LOCK_TIMEOUT_MS")
     body = device.push(*batch)  # the device kept the batch and retries: all of it applies
     assert [r["status"] for r in body["results"]] == ["applied"] * 5
     assert count(app, Note) == 5
+    with impatient.app_context():
+        db.engine.dispose()
+
+
+def test_a_row_held_past_the_lock_timeout_is_a_503_for_a_push_and_an_office_edit(app, world):
+    impatient = _impatient(app)
+    client = impatient.test_client()
+    device = Device(client, world.auth("tech1"))
+    job = world.ids["job1"]
+    holder = _engine(app).connect()
+    try:
+        tx = holder.begin()
+        holder.execute(sa.text("SELECT 1 FROM jobs WHERE id = :id FOR UPDATE"), {"id": job})
+        response = device.send([device.mutation("add_note", **note(job))])
+        assert response.status_code == 503 and response.headers["Retry-After"]
+        office = client.patch(
+            f"/api/jobs/{job}", json={"description": "改期"}, headers=world.auth("dispatcher")
+        )
+        assert office.status_code == 503 and office.headers["Retry-After"]
+        tx.rollback()
+    finally:
+        holder.close()
+    assert count(app, Note) == 0
+    device.next_id = 1
+    assert device.push(device.mutation("add_note", **note(job)))["results"][0]["status"] == (
+        "applied"
+    )
+    with impatient.app_context():
+        db.engine.dispose()

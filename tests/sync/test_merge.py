@@ -1,7 +1,9 @@
 """Field-level merge: the base decides, the field's policy settles clashes."""
 
 import uuid
+from datetime import datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from server.desk.models import Job
@@ -190,26 +192,98 @@ def test_a_job_never_assigned_to_the_technician_is_out_of_scope(app, world, tech
     assert count(app, Note) == 0 and _conflicts(app) == []
 
 
-def test_an_edit_the_database_refuses_leaves_no_trace_in_the_change_log(app, world, tech1):
+@pytest.fixture
+def refuse_boom(app):
+    """A refusal the schema cannot know about (a later migration's constraint), both databases."""
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(
+                    sa.text(
+                        "ALTER TABLE jobs ADD CONSTRAINT test_no_boom "
+                        "CHECK (diagnosis IS NULL OR diagnosis <> 'boom')"
+                    )
+                )
+            else:
+                conn.execute(
+                    sa.text(
+                        "CREATE TRIGGER test_no_boom BEFORE UPDATE OF diagnosis ON jobs "
+                        "WHEN NEW.diagnosis = 'boom' BEGIN SELECT RAISE(ABORT, 'no boom'); END"
+                    )
+                )
+        yield
+        with db.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(sa.text("ALTER TABLE jobs DROP CONSTRAINT test_no_boom"))
+            else:
+                conn.execute(sa.text("DROP TRIGGER test_no_boom"))
+
+
+def test_an_edit_the_database_refuses_leaves_no_trace_in_the_change_log(
+    app, world, tech1, refuse_boom
+):
     """The savepoint rollback also drops the changes it had captured for the log."""
     from server.sync.models import ChangeLog
 
     job = world.ids["job1"]
-    before = _job(app, job)
     with app.app_context():
         logged = db.session.scalar(sa.select(sa.func.max(ChangeLog.seq)))
         db.session.remove()
     body = tech1.push(
-        # window_end before window_start: the CHECK constraint refuses it at flush time.
-        edit(tech1, job, window_end=(before.window_end.isoformat(), "2020-01-01T00:00:00+00:00")),
+        edit(tech1, job, diagnosis=(None, "boom")),
         tech1.mutation("add_note", **note(job)),
     )
     assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
     assert body["results"][0]["reason"] == "constraint"
-    assert _job(app, job).window_end == before.window_end
+    assert _job(app, job).diagnosis is None
     with app.app_context():
         entities = db.session.scalars(
             sa.select(ChangeLog.entity).where(ChangeLog.seq > logged)
         ).all()
         db.session.remove()
     assert entities == ["job_notes"]
+
+
+def test_a_window_edit_that_would_end_before_the_office_moved_start_is_held_and_the_rest_applies(
+    app, client, world, tech1
+):
+    job = world.ids["job1"]
+    before = _job(app, job)
+    start, end = before.window_start, before.window_end  # a two-hour window
+    office = Device(client, world.auth("dispatcher"))
+    moved = start + timedelta(hours=1)
+    office.push(edit(office, job, window_start=(start.isoformat(), moved.isoformat())))
+    # The device still sees the old window and pulls the end in, before the new start.
+    wanted_end = start + timedelta(minutes=30)
+    result = tech1.push(
+        edit(
+            tech1,
+            job,
+            window_end=(end.isoformat(), wanted_end.isoformat()),
+            diagnosis=(None, "滤芯堵塞"),
+        )
+    )["results"][0]
+    assert result["status"] == "conflict"
+    assert result["fields"] == {"window_end": "held", "diagnosis": "applied"}
+    after = _job(app, job)
+    assert (after.window_start, after.window_end, after.diagnosis) == (moved, end, "滤芯堵塞")
+    (held,) = _conflicts(app, field="window_end", status="open")
+    assert [str(held.id)] == result["conflicts"]
+    assert datetime.fromisoformat(held.client_value) == wanted_end
+    assert datetime.fromisoformat(held.server_value) == end
+
+
+def test_a_window_the_device_itself_sends_backwards_is_refused_whole(app, world, tech1):
+    job = world.ids["job1"]
+    before = _job(app, job)
+    result = tech1.push(
+        edit(
+            tech1,
+            job,
+            window_start=(before.window_start.isoformat(), before.window_end.isoformat()),
+            window_end=(before.window_end.isoformat(), before.window_start.isoformat()),
+            diagnosis=(None, "x"),
+        )
+    )["results"][0]
+    assert (result["status"], result["reason"]) == ("rejected", "invalid_args")
+    assert _job(app, job).diagnosis is None
