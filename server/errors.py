@@ -10,6 +10,7 @@ import logging
 from flask import Flask, Response, json
 from flask_smorest import Api
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -147,7 +148,10 @@ def handle_domain_error(error: domain.DomainError):
 
 
 def handle_unexpected(error: Exception):
-    if isinstance(error, OperationalError):
+    if isinstance(error, OperationalError | StaleDataError):
+        # StaleDataError: a row changed under a write that did not hold its lock. Every
+        # writer locks first (docs/sync-protocol.md §2), so this is a bug to log; but the
+        # request is as retryable as a lock timeout, and must not wedge a device on a 500.
         # Database busy, restarting or unreachable: transient. Clients keep their work
         # queued and retry; the failed transaction was rolled back, nothing half-applied.
         log.warning("database unavailable: %s", error.__class__.__name__)

@@ -177,3 +177,14 @@ def test_an_invalid_value_names_its_field(app):
     body = assert_problem(response, 422, field="window_end")
     assert body["errors"] == {"window_end": ["must be after window_start"]}
     assert body["type"].endswith("validation-error")
+
+
+def test_a_row_changed_under_a_write_is_a_503_to_retry_not_a_500(app):
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from server.errors import handle_unexpected
+
+    with app.test_request_context("/api/sync/push"):
+        response = handle_unexpected(StaleDataError("UPDATE matched 0 rows"))
+    assert_problem(response, 503)
+    assert int(response.headers["Retry-After"]) > 0
