@@ -120,6 +120,8 @@ class PolicySchema(_Strict):
         load_default=round(3 * KPA_PER_KGF_CM2, 1),
         validate=validate.Range(50, 2000),
     )
+    # Some dealers make the valve mandatory above the threshold: then no waiver is offered.
+    pressure_valve_mandatory = fields.Boolean(load_default=False)
     filter = fields.Nested(FilterSchema, load_default=dict)
     media = fields.Nested(MediaSchema, load_default=dict)
     # Devices whose cursor is older than this get a full resync (tombstones expire).

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.field.models import ChecklistAnswer, Measurement, Photo, Signature
-from server.field.vocab import FAULT_CATEGORIES
+from server.field.vocab import FAULT_CATEGORIES, measurement_units
 
 RULES_VERSION = 1
 
@@ -31,6 +31,21 @@ def completion_rules(policy: dict) -> dict:
         ]
     }
     waived = {"all": [{"not": prv}, {"signature": "pressure_valve_waiver"}]}
+    # Where the dealer makes the valve mandatory, a waiver never stands in for it.
+    valve_ok = (
+        valve_fitted if policy["pressure_valve_mandatory"] else {"any": [valve_fitted, waived]}
+    )
+    valve_label = (
+        (
+            "减压阀已安装并拍照（经销商要求必装）",
+            "Pressure valve fitted with photo (the dealer requires it)",
+        )
+        if policy["pressure_valve_mandatory"]
+        else (
+            "减压阀已安装并拍照，或客户签署免责",
+            "Pressure valve fitted with photo, or waiver signed (no waiver if shipped with one)",
+        )
+    )
     installation = [
         _rule("unbox_check", "开箱核验", "Unbox check answered", {"answered": "unbox_check"}),
         _rule(
@@ -55,10 +70,15 @@ def completion_rules(policy: dict) -> dict:
         ),
         _rule(
             "pressure_valve",
-            "减压阀已安装并拍照，或客户签署免责",
-            "Pressure valve fitted with photo, or waiver signed (no waiver if shipped with one)",
-            {"any": [valve_fitted, waived]},
+            *valve_label,
+            valve_ok,
             when={"any": [{"measurement_above": "inlet_pressure", "value": threshold}, prv]},
+        ),
+        _rule(
+            "install_steps",
+            "按机型步骤安装调试",
+            "Installed and commissioned step by step",
+            {"answer": "install_steps", "equals": True},
         ),
         _rule(
             "finished_photo",
@@ -66,6 +86,7 @@ def completion_rules(policy: dict) -> dict:
             "Photo of the finished installation",
             {"photo": "finished_installation"},
         ),
+        _rule("leak_check", "检漏", "Leak check passed", {"answer": "leak_check", "equals": True}),
         _rule("briefing", "使用讲解", "Customer briefed", {"answer": "briefing", "equals": True}),
         _rule("acceptance", "客户验收签字", "Acceptance signed", {"signature": "acceptance"}),
     ]
@@ -74,12 +95,15 @@ def completion_rules(policy: dict) -> dict:
         _rule(
             "fault_category", "故障类别", "Fault category chosen", {"job_field": "fault_category"}
         ),
+        _rule("test_run", "试机", "Test run passed", {"answer": "test_run", "equals": True}),
         _rule("repair_slip", "维修单签字", "Repair slip signed", {"signature": "repair_slip"}),
     ]
     return {
         "version": RULES_VERSION,
         "pressure_valve_threshold_kpa": threshold,
+        "pressure_valve_mandatory": policy["pressure_valve_mandatory"],
         "fault_categories": list(FAULT_CATEGORIES),
+        "measurement_units": measurement_units(),
         "kinds": {"installation": installation, "repair": repair},
     }
 

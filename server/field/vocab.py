@@ -28,8 +28,10 @@ CHECKLIST_ITEMS = (
     "unbox_check",
     "floor_drain",
     "pressure_valve_installed",
-    "briefing",
+    "install_steps",  # every step of the model's installation done, none skipped
     "leak_check",
+    "briefing",
+    "test_run",  # a repaired unit run and checked with the customer
 )
 PHOTO_PURPOSES = (
     "finished_installation",
@@ -85,6 +87,14 @@ UNIT_ALIASES = {
     "mg/l": "mg/L",
     "PPM": "ppm",
 }
+
+
+def measurement_units() -> dict:
+    """kind → {base, units: {unit: factor to base}}: served to devices with the rules."""
+    return {
+        kind: {"base": UNIT_FAMILIES[family][0], "units": dict(UNIT_FAMILIES[family][1])}
+        for kind, family in MEASUREMENT_KINDS.items()
+    }
 
 
 def canonical_unit(text: str) -> str:

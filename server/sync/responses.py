@@ -66,7 +66,12 @@ class PullResponseSchema(StrictSchema):
 class RulesResponseSchema(StrictSchema):
     version = fields.Integer(required=True)
     pressure_valve_threshold_kpa = fields.Float(required=True)
+    pressure_valve_mandatory = fields.Boolean(required=True)
     fault_categories = fields.List(fields.String(), required=True)
+    measurement_units = fields.Dict(
+        required=True,
+        metadata={"description": "kind → {base, units: {unit: factor to base}}"},
+    )
     kinds = fields.Dict(
         keys=fields.String(),
         values=fields.List(fields.Dict()),

@@ -203,8 +203,15 @@ def test_the_office_completes_under_the_same_rules_as_a_device(app, client, worl
     _set(app, world.ids["job1"], kind="repair")
     r = post(client, world, "complete", {"completed_at": NOW})
     problem = assert_problem(r, 422)
-    assert [m["id"] for m in problem["missing"]] == ["diagnosis", "fault_category", "repair_slip"]
+    assert [m["id"] for m in problem["missing"]] == [
+        "diagnosis",
+        "fault_category",
+        "test_run",
+        "repair_slip",
+    ]
     _set(app, world.ids["job1"], diagnosis="接头渗水", fault_category="seepage")
+    run = {"item": "test_run", "value": True, "answered_at": NOW}
+    assert post(client, world, "checklist-answers", run).status_code == 201
     slip = signature(world.ids["job1"], "repair_slip")
     del slip["job_id"]  # the URL names the job
     assert post(client, world, "signatures", slip).status_code == 201

@@ -25,7 +25,9 @@ INSTALL_ITEMS = [
     "unbox_signature",
     "floor_drain",
     "inlet_pressure",
+    "install_steps",
     "finished_photo",
+    "leak_check",
     "briefing",
     "acceptance",
 ]
@@ -41,7 +43,9 @@ def full_installation(device, job, kpa_value=250, unit="kPa", drain=True):
         device.mutation("add_signature", **signature(job, "unbox_verification")),
         device.mutation("answer_checklist", **answer(job, "floor_drain", drain)),
         device.mutation("add_measurement", **pressure(job, kpa_value, unit)),
+        device.mutation("answer_checklist", **answer(job, "install_steps", True)),
         device.mutation("add_photo", **photo(job, "finished_installation")),
+        device.mutation("answer_checklist", **answer(job, "leak_check", True)),
         device.mutation("answer_checklist", **answer(job, "briefing", True)),
         device.mutation("add_signature", **signature(job, "acceptance")),
     ]
@@ -72,8 +76,14 @@ def test_rules_are_served_as_data_with_the_dealers_threshold(app, client, world)
     assert [r["id"] for r in body["kinds"]["repair"]] == [
         "diagnosis",
         "fault_category",
+        "test_run",
         "repair_slip",
     ]
+    assert body["pressure_valve_mandatory"] is False
+    units = body["measurement_units"]
+    assert units["inlet_pressure"]["base"] == "kPa"
+    assert units["inlet_pressure"]["units"]["kgf/cm2"] == pytest.approx(98.0665)
+    assert set(units["tds_in"]["units"]) == {"mg/L", "ppm"}
     assert body["pressure_valve_threshold_kpa"] == pytest.approx(294.2)
     assert "joint_loose" in body["fault_categories"]
     # A dealer the technician has no job for is not theirs to read.
@@ -145,13 +155,18 @@ def test_a_valve_needs_its_photo_and_a_shipped_valve_allows_no_waiver(app, world
     assert tech1.push(complete(tech1, job))["results"][0]["status"] == "applied"
 
 
-def test_a_repair_needs_diagnosis_category_and_slip(app, world, tech1):
+def test_a_repair_needs_diagnosis_category_test_run_and_slip(app, world, tech1):
     job = world.ids["job1"]
     with app.app_context():
         db.session.get(Job, uuid.UUID(job)).kind = "repair"
         db.session.commit()
     result = tech1.push(complete(tech1, job))["results"][0]
-    assert [m["id"] for m in result["missing"]] == ["diagnosis", "fault_category", "repair_slip"]
+    assert [m["id"] for m in result["missing"]] == [
+        "diagnosis",
+        "fault_category",
+        "test_run",
+        "repair_slip",
+    ]
     tech1.push(
         tech1.mutation(
             "update_job",
@@ -163,6 +178,10 @@ def test_a_repair_needs_diagnosis_category_and_slip(app, world, tech1):
         ),
         tech1.mutation("add_signature", **signature(job, "repair_slip")),
     )
+    assert [m["id"] for m in tech1.push(complete(tech1, job))["results"][0]["missing"]] == [
+        "test_run"
+    ]
+    tech1.push(tech1.mutation("answer_checklist", **answer(job, "test_run", True)))
     assert tech1.push(complete(tech1, job))["results"][0]["status"] == "applied"
 
 
@@ -251,6 +270,26 @@ def test_parts_fees_and_notes_are_recorded(app, world, tech1):
         tech1.mutation("add_note", **note(job)),
     )
     assert [r["status"] for r in body["results"]] == ["applied", "applied", "rejected", "applied"]
+
+
+def test_a_dealer_making_the_valve_mandatory_takes_no_waiver(app, client, world, tech1):
+    job = world.ids["job1"]
+    r = client.patch(
+        f"/api/dealers/{dealer_id(app, 1)}/policy",
+        headers=world.auth("admin"),
+        json={"pressure_valve_mandatory": True},
+    )
+    assert r.status_code == 200
+    full_installation(tech1, job, kpa_value=400)
+    tech1.push(tech1.mutation("add_signature", **signature(job, "pressure_valve_waiver")))
+    missing = tech1.push(complete(tech1, job))["results"][0]["missing"]
+    assert [m["id"] for m in missing] == ["pressure_valve"]
+    assert "必装" in missing[0]["label"]["zh-CN"]
+    tech1.push(
+        tech1.mutation("answer_checklist", **answer(job, "pressure_valve_installed", True)),
+        tech1.mutation("add_photo", **photo(job, "pressure_valve")),
+    )
+    assert tech1.push(complete(tech1, job))["results"][0]["status"] == "applied"
 
 
 def test_rules_without_a_dealer_are_the_default_policys(client, world):
