@@ -5,7 +5,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test install
+PWA_STAMP := pwa/node_modules/.installed
+PWA_SOURCES := $(shell find pwa/src pwa/static pwa/scripts -type f 2>/dev/null)
+
+.PHONY: run test install pwa
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -15,11 +18,21 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-run: $(STAMP)
+# The technician's app: npm ci from the committed lock file, then esbuild (pwa/build/).
+$(PWA_STAMP): pwa/package.json pwa/package-lock.json
+	cd pwa && npm ci --no-audit --no-fund --loglevel=error
+	touch $(PWA_STAMP)
+
+pwa/build/index.html: $(PWA_STAMP) $(PWA_SOURCES)
+	cd pwa && node scripts/build.mjs
+
+pwa: pwa/build/index.html
+
+run: $(STAMP) pwa
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data --if-empty
 	@echo "Open http://$${HOST:-127.0.0.1}:$${PORT:-5000}/  (API docs: /api/docs)"
 	$(BIN)/gunicorn --workers 2 --threads 4 --bind $${HOST:-127.0.0.1}:$${PORT:-5000} wsgi:app
 
-test: $(STAMP)
+test: $(STAMP) pwa
 	bash scripts/test.sh

@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
 
-# Browser tests drive Debian's Chromium (never a downloaded browser build).
-if [ ! -x /usr/bin/chromium ]; then
+# Browser tests drive Debian's Chromium (never a downloaded browser build); their
+# screenshots (tests/artifacts/) need a CJK font to show Chinese.
+NEED=""
+[ -x /usr/bin/chromium ] || NEED="$NEED chromium"
+fc-list 2>/dev/null | grep -qi "noto.*cjk" || NEED="$NEED fonts-noto-cjk"
+if [ -n "$NEED" ]; then
   if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $NEED >/dev/null
   else
-    echo "warning: /usr/bin/chromium missing (apt-get install chromium); browser tests skip" >&2
+    echo "warning: missing$NEED (apt-get install$NEED); browser tests skip" >&2
   fi
 fi
 

@@ -41,6 +41,8 @@ def from_environment() -> dict:
         # The longest any request waits for a row or the change-log lock; then 503 Retry-After.
         "SYNC_LOCK_TIMEOUT_MS": int(os.environ.get("SYNC_LOCK_TIMEOUT_MS", 10_000)),
         "INSTANCE_PATH": str(instance),
+        # The built technician app (make run / make test build it from pwa/).
+        "PWA_BUILD": os.environ.get("PWA_BUILD", str(ROOT / "pwa" / "build")),
     }
 
 

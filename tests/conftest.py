@@ -204,3 +204,16 @@ def world(app):
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the session (Playwright's sync API allows one driver per thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

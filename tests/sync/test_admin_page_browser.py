@@ -7,27 +7,16 @@ only outside CI.
 import os
 import threading
 import uuid
-from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from server.desk.models import Job
 from server.extensions import db
+from tests.browser import CHROMIUM
 from tests.conftest import PASSWORD
 from tests.sync.conftest import Device
 
-CHROMIUM = Path("/usr/bin/chromium")
-# No network here but loopback: keep Chromium from calling home.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 sync_api = pytest.importorskip("playwright.sync_api")
 # In CI a missing browser is a failure, not a skip.
 pytestmark = pytest.mark.skipif(
@@ -47,7 +36,7 @@ def live_server(app):
         thread.join(timeout=10)
 
 
-def test_an_admin_resolves_a_conflict_in_the_browser(app, client, world, live_server):
+def test_an_admin_resolves_a_conflict_in_the_browser(app, client, world, live_server, browser):
     job = world.ids["job1"]
     hostile = "<img src=x onerror=\"document.title='pwned'\">"
     first, second = Device(client, world.auth("tech1")), Device(client, world.auth("tech1"))
@@ -63,26 +52,25 @@ def test_an_admin_resolves_a_conflict_in_the_browser(app, client, world, live_se
     )
     assert held["results"][0]["status"] == "conflict"
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page()
-            page.goto(f"{live_server}/admin/sync/conflicts")
-            page.fill("input[name=username]", "admin")
-            page.fill("input[name=password]", PASSWORD)
-            page.click("#login button[type=submit]")
-            row = page.locator("#rows tr")
-            sync_api.expect(row).to_have_count(1)
-            cells = row.first.locator("td")
-            sync_api.expect(cells.nth(2)).to_have_text("description")
-            sync_api.expect(cells.nth(5)).to_contain_text("厨房水槽下")
-            # The device's value is shown as text, never run as markup.
-            sync_api.expect(cells.nth(6)).to_contain_text("<img src=x")
-            assert page.title() != "pwned"
-            row.first.get_by_role("button", name="采用设备值 Take device").click()
-            sync_api.expect(page.locator("#empty")).to_be_visible()
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/admin/sync/conflicts")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("#login button[type=submit]")
+        row = page.locator("#rows tr")
+        sync_api.expect(row).to_have_count(1)
+        cells = row.first.locator("td")
+        sync_api.expect(cells.nth(2)).to_have_text("description")
+        sync_api.expect(cells.nth(5)).to_contain_text("厨房水槽下")
+        # The device's value is shown as text, never run as markup.
+        sync_api.expect(cells.nth(6)).to_contain_text("<img src=x")
+        assert page.title() != "pwned"
+        row.first.get_by_role("button", name="采用设备值 Take device").click()
+        sync_api.expect(page.locator("#empty")).to_be_visible()
+    finally:
+        context.close()
 
     with app.app_context():
         assert db.session.get(Job, uuid.UUID(job)).description == hostile

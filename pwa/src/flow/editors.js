@@ -1,0 +1,124 @@
+// Editors for what has a value: the pressure reading (any unit, stored as the server
+// converts it), the diagnosis and fault category, parts, and itemized fees in fen.
+import { useState } from 'preact/hooks';
+import { html } from '../ui/html.js';
+import { t } from '../i18n.js';
+import { toFen, yuan } from '../format.js';
+import { enqueue } from '../sync/outbox.js';
+import { evidence } from './parts.js';
+
+// The gauge's units, 公斤 first: it is what technicians and customers say.
+const PRESSURE_UNITS = [['kgf/cm2', '公斤 (kgf/cm²)'], ['bar', 'bar'], ['MPa', 'MPa'], ['psi', 'psi'], ['kPa', 'kPa']];
+
+export function formatPressure(m) {
+  const unit = PRESSURE_UNITS.find(([u]) => u === m.original_unit)?.[1] || m.original_unit;
+  return `${m.original_value} ${unit} (${m.value} kPa)`;
+}
+
+export function formatFees(lines) {
+  return lines.map((f) => `${f.description} ${yuan(f.amount_fen)}`).join('；') || '—';
+}
+
+export function Pressure({ ctx, kind = 'inlet_pressure' }) {
+  const [unit, setUnit] = useState('kgf/cm2');
+  const [value, setValue] = useState('');
+  const readings = ctx.bundle.records.measurements.filter((m) => m.kind === kind);
+  async function save(event) {
+    event.preventDefault();
+    const number = Number(value);
+    if (!Number.isFinite(number) || number < 0 || value === '') return;
+    await enqueue(ctx.db, 'add_measurement', evidence(ctx.bundle, {
+      kind, value: number, unit, measured_at: new Date().toISOString(),
+    }));
+    setValue('');
+  }
+  return html`
+    <ul class="readings">${readings.map((m) => html`<li key=${m.id}>${formatPressure(m)}</li>`)}</ul>
+    ${ctx.open ? html`<form class="inline-form" onSubmit=${save}>
+      <label class="visually-hidden" for="pressure-value">${t('pressureValue')}</label>
+      <input id="pressure-value" class="weui-input" inputmode="decimal" placeholder=${t('pressureValue')}
+        value=${value} onInput=${(e) => setValue(e.target.value)} />
+      <label class="visually-hidden" for="pressure-unit">unit</label>
+      <select id="pressure-unit" class="weui-select" value=${unit} onChange=${(e) => setUnit(e.target.value)}>
+        ${PRESSURE_UNITS.map(([u, label]) => html`<option value=${u}>${label}</option>`)}
+      </select>
+      <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('save')}</button>
+    </form>` : null}
+  `;
+}
+
+export function Diagnosis({ ctx }) {
+  const { job, dealer } = ctx.bundle;
+  const [text, setText] = useState(job.diagnosis || '');
+  const categories = dealer?.rules?.fault_categories || [];
+  const edit = (field, to) => enqueue(ctx.db, 'update_job', {
+    job_id: job.id, fields: { [field]: { from: job[field] ?? null, to } },
+  });
+  return html`
+    <label class="field"><span>${t('diagnosisTitle')}</span>
+      <textarea class="weui-textarea" rows="2" value=${text} disabled=${!ctx.open}
+        onInput=${(e) => setText(e.target.value)}
+        onBlur=${() => text.trim() !== (job.diagnosis || '') && edit('diagnosis', text.trim() || null)}></textarea>
+    </label>
+    <label class="field"><span>${t('faultCategory')}</span>
+      <select class="weui-select" value=${job.fault_category || ''} disabled=${!ctx.open}
+        onChange=${(e) => edit('fault_category', e.target.value || null)}>
+        <option value="">—</option>
+        ${categories.map((c) => html`<option value=${c}>${t(`f_${c}`) === `f_${c}` ? c : t(`f_${c}`)}</option>`)}
+      </select>
+    </label>
+  `;
+}
+
+export function Parts({ ctx, presets = [] }) {
+  const parts = ctx.bundle.records.parts_used;
+  async function add(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    await enqueue(ctx.db, 'add_part', evidence(ctx.bundle, {
+      part_code: form.get('code').trim(), name: form.get('name').trim(),
+      quantity: Math.max(1, Number.parseInt(form.get('quantity'), 10) || 1),
+      unit_price_fen: toFen(form.get('price')),
+    }));
+    event.target.reset();
+  }
+  return html`
+    <ul class="lines">${parts.map((p) => html`<li key=${p.id}>${p.name} (${p.part_code}) × ${p.quantity} · ${yuan(p.unit_price_fen)}</li>`)}</ul>
+    ${ctx.open ? html`<form class="line-form" onSubmit=${add}>
+      <input class="weui-input" name="code" required aria-label=${t('partCode')} placeholder=${t('partCode')} list="part-presets" />
+      <datalist id="part-presets">${presets.map(([code]) => html`<option value=${code} />`)}</datalist>
+      <input class="weui-input" name="name" required aria-label=${t('partName')} placeholder=${t('partName')} />
+      <input class="weui-input" name="quantity" inputmode="numeric" aria-label=${t('quantity')} placeholder=${t('quantity')} />
+      <input class="weui-input" name="price" inputmode="decimal" aria-label=${t('unitPrice')} placeholder=${t('unitPrice')} />
+      <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('add')}</button>
+    </form>` : null}
+  `;
+}
+
+const FEE_KINDS = ['labor', 'part', 'travel', 'extra_work', 'other'];
+const PAYERS = ['customer', 'dealer', 'installer', 'nobody'];
+
+export function Fees({ ctx }) {
+  const fees = ctx.bundle.records.fee_lines;
+  async function add(event) {
+    event.preventDefault();
+    const form = new FormData(event.target);
+    await enqueue(ctx.db, 'add_fee', evidence(ctx.bundle, {
+      kind: form.get('kind'), description: form.get('description').trim(),
+      amount_fen: toFen(form.get('amount')), payer: form.get('payer'),
+    }));
+    event.target.reset();
+  }
+  const total = fees.reduce((n, f) => n + (f.payer === 'customer' ? f.amount_fen : 0), 0);
+  return html`
+    <ul class="lines">${fees.map((f) => html`<li key=${f.id}>${t(`fee_${f.kind}`)} · ${f.description} · ${yuan(f.amount_fen)} · ${t(`payer_${f.payer}`)}</li>`)}</ul>
+    <p class="total">${t('feeTotal', { total: yuan(total) })}</p>
+    ${ctx.open ? html`<form class="line-form" onSubmit=${add}>
+      <select class="weui-select" name="kind" aria-label=${t('feeKind')}>${FEE_KINDS.map((k) => html`<option value=${k}>${t(`fee_${k}`)}</option>`)}</select>
+      <input class="weui-input" name="description" required aria-label=${t('description')} placeholder=${t('description')} />
+      <input class="weui-input" name="amount" inputmode="decimal" required aria-label=${t('amount')} placeholder=${t('amount')} />
+      <select class="weui-select" name="payer" aria-label=${t('payer')}>${PAYERS.map((p) => html`<option value=${p}>${t(`payer_${p}`)}</option>`)}</select>
+      <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('add')}</button>
+    </form>` : null}
+  `;
+}
