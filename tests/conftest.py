@@ -213,6 +213,9 @@ def browser():
 
     from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
+    # Route and cut service-worker requests too (Background Sync), not only the page's.
+    os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"
+
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium

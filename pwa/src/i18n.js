@@ -137,6 +137,7 @@ const M = {
   fee_extra_work: ['额外施工', 'Extra work'], fee_other: ['其他', 'Other'], fee_no_show: ['空跑费', 'No-show'],
   payer_customer: ['客户', 'Customer'], payer_dealer: ['经销商', 'Dealer'],
   payer_installer: ['服务商', 'Installer'], payer_nobody: ['免费', 'Nobody'],
+  feeDescription: ['收费说明', 'What for'],
   feeTotal: ['客户应付合计 {total}', 'Customer pays {total} in all'],
   f_joint_loose: ['接头脱落', 'Joint came loose'], f_seepage: ['渗水', 'Seepage'],
   f_leak_short_circuit: ['漏水导致短路', 'Leak short circuit'], f_pipe_burst: ['爆管', 'Pipe burst'],

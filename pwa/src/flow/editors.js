@@ -25,21 +25,23 @@ export function Pressure({ ctx, kind = 'inlet_pressure' }) {
   const readings = ctx.bundle.records.measurements.filter((m) => m.kind === kind);
   async function save(event) {
     event.preventDefault();
-    const number = Number(value);
-    if (!Number.isFinite(number) || number < 0 || value === '') return;
-    await enqueue(ctx.db, 'add_measurement', evidence(ctx.bundle, {
-      kind, value: number, unit, measured_at: new Date().toISOString(),
-    }));
+    const raw = event.target.elements.value.value.trim(); // the field now, not last render
+    const number = Number(raw);
+    if (!Number.isFinite(number) || number < 0 || raw === '') return;
+    const chosen = event.target.elements.unit.value;
     setValue('');
+    await enqueue(ctx.db, 'add_measurement', evidence(ctx.bundle, {
+      kind, value: number, unit: chosen, measured_at: new Date().toISOString(),
+    }));
   }
   return html`
     <ul class="readings">${readings.map((m) => html`<li key=${m.id}>${formatPressure(m)}</li>`)}</ul>
     ${ctx.open ? html`<form class="inline-form" onSubmit=${save}>
       <label class="visually-hidden" for="pressure-value">${t('pressureValue')}</label>
-      <input id="pressure-value" class="weui-input" inputmode="decimal" placeholder=${t('pressureValue')}
+      <input id="pressure-value" name="value" class="weui-input" inputmode="decimal" placeholder=${t('pressureValue')}
         value=${value} onInput=${(e) => setValue(e.target.value)} />
       <label class="visually-hidden" for="pressure-unit">unit</label>
-      <select id="pressure-unit" class="weui-select" value=${unit} onChange=${(e) => setUnit(e.target.value)}>
+      <select id="pressure-unit" name="unit" class="weui-select" value=${unit} onChange=${(e) => setUnit(e.target.value)}>
         ${PRESSURE_UNITS.map(([u, label]) => html`<option value=${u}>${label}</option>`)}
       </select>
       <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('save')}</button>
@@ -75,12 +77,12 @@ export function Parts({ ctx, presets = [] }) {
   async function add(event) {
     event.preventDefault();
     const form = new FormData(event.target);
+    event.target.reset();
     await enqueue(ctx.db, 'add_part', evidence(ctx.bundle, {
       part_code: form.get('code').trim(), name: form.get('name').trim(),
       quantity: Math.max(1, Number.parseInt(form.get('quantity'), 10) || 1),
       unit_price_fen: toFen(form.get('price')),
     }));
-    event.target.reset();
   }
   return html`
     <ul class="lines">${parts.map((p) => html`<li key=${p.id}>${p.name} (${p.part_code}) × ${p.quantity} · ${yuan(p.unit_price_fen)}</li>`)}</ul>
@@ -103,11 +105,11 @@ export function Fees({ ctx }) {
   async function add(event) {
     event.preventDefault();
     const form = new FormData(event.target);
+    event.target.reset();
     await enqueue(ctx.db, 'add_fee', evidence(ctx.bundle, {
       kind: form.get('kind'), description: form.get('description').trim(),
       amount_fen: toFen(form.get('amount')), payer: form.get('payer'),
     }));
-    event.target.reset();
   }
   const total = fees.reduce((n, f) => n + (f.payer === 'customer' ? f.amount_fen : 0), 0);
   return html`
@@ -115,7 +117,7 @@ export function Fees({ ctx }) {
     <p class="total">${t('feeTotal', { total: yuan(total) })}</p>
     ${ctx.open ? html`<form class="line-form" onSubmit=${add}>
       <select class="weui-select" name="kind" aria-label=${t('feeKind')}>${FEE_KINDS.map((k) => html`<option value=${k}>${t(`fee_${k}`)}</option>`)}</select>
-      <input class="weui-input" name="description" required aria-label=${t('description')} placeholder=${t('description')} />
+      <input class="weui-input" name="description" required aria-label=${t('feeDescription')} placeholder=${t('feeDescription')} />
       <input class="weui-input" name="amount" inputmode="decimal" required aria-label=${t('amount')} placeholder=${t('amount')} />
       <select class="weui-select" name="payer" aria-label=${t('payer')}>${PAYERS.map((p) => html`<option value=${p}>${t(`payer_${p}`)}</option>`)}</select>
       <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('add')}</button>

@@ -2,38 +2,14 @@
 // returns, the app comes back, a timer fires (backoff with jitter), or the technician asks.
 // One sync at a time per device, page or service worker alike (Web Locks).
 import { userDb } from '../db.js';
-import { createStore } from '../ui/store.js';
 import { changed } from './events.js';
-import { pendingBytes, uploadAll } from './media.js';
+import { uploadAll } from './media.js';
 import { countPending } from './outbox.js';
 import { pullAll } from './pull.js';
 import { BATCH, pushOnce } from './push.js';
+import { patch, refreshCounts, syncState } from './state.js';
 
-export const syncState = createStore({
-  phase: 'idle', // idle | pushing | uploading | pulling
-  online: typeof navigator === 'undefined' ? true : navigator.onLine,
-  pending: 0,
-  photos: 0,
-  bytes: 0,
-  sent: 0,
-  total: 0,
-  bytesSent: 0,
-  bytesTotal: 0,
-  lastSyncedAt: null,
-  problem: null, // null | 'offline' | 'signin' | 'server' | 'client'
-  attention: 0,
-});
-
-const patch = (values) => syncState.set((s) => ({ ...s, ...values }));
-
-export async function refreshCounts(db) {
-  const [pending, media, attention] = await Promise.all([
-    countPending(db),
-    pendingBytes(db),
-    db.attention.where('seen').equals(0).count(),
-  ]);
-  patch({ pending, photos: media.count, bytes: media.bytes, attention });
-}
+export { refreshCounts, syncState };
 
 function withLock(fn) {
   if (globalThis.navigator?.locks) return navigator.locks.request('purifier-sync', fn);
@@ -61,20 +37,22 @@ async function run(session) {
       size = Math.max(1, Math.floor(size / 2)); // the server takes fewer per push
       continue;
     }
-    return failure(answer);
+    return failure(answer, db);
   }
   patch({ phase: 'uploading' });
   const media = await uploadAll(db, token, (p) => patch(p));
-  if (media.status !== 'ok') return failure(media);
+  if (media.status !== 'ok') return failure(media, db);
   patch({ phase: 'pulling' });
   // After a refusal the device's optimistic rows may be wrong: take a fresh snapshot.
   const pulled = await pullAll(db, token, { fresh: rejected > 0 }).catch(() => ({ status: 0 }));
-  if (pulled !== 'ok') return failure(pulled);
+  if (pulled !== 'ok') return failure(pulled, db);
+  // Counts first: "synced" must never show while a change made meanwhile still waits.
+  await refreshCounts(db);
   patch({ phase: 'idle', lastSyncedAt: new Date().toISOString(), problem: null });
   return { ok: true };
 }
 
-function failure(answer) {
+async function failure(answer, db) {
   const status = answer.status;
   let problem = 'server';
   if (status === 'offline' || status === 0) problem = 'offline';
@@ -82,6 +60,7 @@ function failure(answer) {
   else if (typeof status === 'number' && status >= 400 && status < 500 && status !== 429) {
     problem = 'client'; // a bug: do not resend it unchanged in a loop
   }
+  await refreshCounts(db);
   patch({ phase: 'idle', problem });
   return { ok: false, problem, retryAfter: answer.retryAfter };
 }

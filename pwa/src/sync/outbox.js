@@ -3,6 +3,7 @@
 import { getMeta, setMeta } from '../db.js';
 import { applyLocal, TABLES_TOUCHED } from './local.js';
 import { changed, edited } from './events.js';
+import { refreshCounts } from './state.js';
 
 export function uuid() {
   return crypto.randomUUID();
@@ -29,6 +30,7 @@ export async function enqueue(db, name, args) {
     await applyLocal(db, m);
     return m;
   });
+  await refreshCounts(db); // "synced" is never shown while a change waits
   changed.set((n) => n + 1);
   edited.set((n) => n + 1);
   return mutation;

@@ -33,12 +33,14 @@ function Notes({ bundle, db }) {
   const open = OPEN.includes(bundle.job.status);
   async function add(event) {
     event.preventDefault();
-    if (!text.trim()) return;
+    // What the field holds now, not the last render's state: a fast tap must not lose text.
+    const body = event.target.elements.body.value.trim();
+    if (!body) return;
+    setText(''); // cleared now: what is typed next belongs to the next note
     const visit = currentVisit(bundle);
     await enqueue(db, 'add_note', {
-      id: uuid(), job_id: bundle.job.id, body: text.trim(), ...(visit ? { visit_id: visit.id } : {}),
+      id: uuid(), job_id: bundle.job.id, body, ...(visit ? { visit_id: visit.id } : {}),
     });
-    setText('');
   }
   return html`
     <section aria-labelledby="notes-h">
@@ -51,7 +53,7 @@ function Notes({ bundle, db }) {
       </div>
       ${open ? html`<form class="note-form" onSubmit=${add}>
         <label class="visually-hidden" for="note-text">${t('addNote')}</label>
-        <textarea id="note-text" class="weui-textarea" rows="2" placeholder=${t('addNote')}
+        <textarea id="note-text" name="body" class="weui-textarea" rows="2" placeholder=${t('addNote')}
           value=${text} onInput=${(e) => setText(e.target.value)}></textarea>
         <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('save')}</button>
       </form>` : null}

@@ -1,0 +1,30 @@
+// The sync state the screens show, and the counts behind it (outbox, photos, attention).
+import { createStore } from '../ui/store.js';
+import { pendingBytes } from './media.js';
+
+export const syncState = createStore({
+  phase: 'idle', // idle | pushing | uploading | pulling
+  online: typeof navigator === 'undefined' ? true : navigator.onLine,
+  pending: 0,
+  photos: 0,
+  bytes: 0,
+  sent: 0,
+  total: 0,
+  bytesSent: 0,
+  bytesTotal: 0,
+  lastSyncedAt: null,
+  problem: null, // null | 'offline' | 'signin' | 'server' | 'client'
+  attention: 0,
+});
+
+export const patch = (values) => syncState.set((s) => ({ ...s, ...values }));
+
+export async function refreshCounts(db) {
+  const [pending, media, attention] = await Promise.all([
+    db.outbox.count(),
+    pendingBytes(db),
+    db.attention.where('seen').equals(0).count(),
+  ]);
+  patch({ pending, photos: media.count, bytes: media.bytes, attention });
+}
+
