@@ -39,6 +39,8 @@ def from_environment() -> dict:
         "MAX_JSON_BYTES": int(os.environ.get("MAX_JSON_BYTES", 2 * 1024 * 1024)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", 64 * 1024 * 1024)),
         "INSTANCE_PATH": str(instance),
+        # Reverse proxies in front that append X-Forwarded-For (0: none, headers ignored).
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
     }
 
 
