@@ -65,6 +65,15 @@ def media_for_reader(sha256: str, user: User) -> MediaObject:
     return media
 
 
+def media_for_status(sha256: str, user: User) -> MediaObject:
+    """The media record for its status: out of scope reads as not found."""
+    check_sha(sha256)
+    media = db.session.get(MediaObject, sha256)
+    if media is None or not media_access.visible(sha256, user, media.uploaded_by):
+        raise not_found()
+    return media
+
+
 # --- signed URLs ---------------------------------------------------------------
 
 

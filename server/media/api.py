@@ -59,14 +59,12 @@ def put_media(sha256):
 
 
 @bp.get("/<sha256>/status")
-@requires(*UPLOADERS)
+@requires(*ANY)
 @bp.response(200, schemas.MediaObjectSchema)
 def media_status(sha256):
-    """Processing status; a stalled job (its process restarted) is picked up again here."""
-    service.check_sha(sha256)
-    media = service.get_media(sha256)
-    if media is None:
-        raise access.not_found()
+    """Processing status, for those who may read the bytes (and their uploader while no
+    record references them); a stalled job (its process restarted) is picked up again."""
+    media = access.media_for_status(sha256, g.user)
     if processing.needs_nudge(media):
         processing.schedule(sha256)
         db.session.refresh(media)
@@ -107,7 +105,7 @@ def create_upload(sha256):
 @requires(*UPLOADERS)
 def upload_offset(sha256):
     _tus_version()
-    offset, length = uploads.status(sha256)
+    offset, length = uploads.status(sha256, g.user)
     return "", 200, {**_offset_headers(offset, length), "Cache-Control": "no-store"}
 
 
@@ -142,7 +140,7 @@ def append_chunk(sha256):
 @requires(*UPLOADERS)
 def abandon_upload(sha256):
     _tus_version()
-    uploads.abandon(sha256)
+    uploads.abandon(sha256, g.user)
     return "", 204, TUS
 
 
