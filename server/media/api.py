@@ -6,6 +6,7 @@ import click
 from flask import current_app, g, request, send_file
 from flask_smorest import Blueprint
 
+from server.access import media as media_rules
 from server.auth.access import load_user, requires
 from server.errors import ProblemError
 from server.extensions import db
@@ -173,6 +174,7 @@ def media_link(args, sha256):
 def media_bytes(sha256, variant):
     """The bytes: by bearer token and scope, or by a signed URL (?token=)."""
     service.check_sha(sha256)
+    reader = None  # a signed link names no reader
     if "token" in request.args:
         secret = current_app.config["SECRET_KEY"]
         access.check_signed(secret, request.args["token"], sha256, variant)
@@ -180,8 +182,10 @@ def media_bytes(sha256, variant):
         if media is None:
             raise access.not_found()
     else:
-        media = access.media_for_reader(sha256, load_user())
-    blob = access.blob_for(media, variant)
+        reader = load_user()
+        media = access.media_for_reader(sha256, reader)
+    as_uploaded = media_rules.sees_capture_metadata(reader)
+    blob = access.blob_for(media, variant, as_uploaded=as_uploaded)
     store = get_storage()
     if not store.exists(blob.sha256):
         raise access.not_found()
@@ -194,6 +198,8 @@ def media_bytes(sha256, variant):
     response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = f'inline; filename="{blob.filename}"'
+    # An admin's original and everyone else's differ at the same URL: no shared cache entry.
+    response.headers["Vary"] = "Authorization"
     return response
 
 
