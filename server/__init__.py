@@ -91,9 +91,13 @@ def _register_blueprints(app: Flask) -> None:
     sync_changes.install()
     tx.install()
 
+    from server.web import security
+    from server.web.docs import bp as docs_bp
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    app.register_blueprint(docs_bp)
+    security.install(app)
 
 
 def _sqlite_pragmas(app: Flask) -> None:
