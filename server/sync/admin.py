@@ -3,7 +3,7 @@
 from pathlib import Path
 
 import click
-from flask import Blueprint, Response, send_from_directory
+from flask import Blueprint, Response
 
 bp = Blueprint("sync_admin", __name__, cli_group="sync")
 STATIC = Path(__file__).parent / "static"
@@ -20,9 +20,12 @@ def conflicts_page():
     return response
 
 
+ASSETS = {"conflicts.js": "text/javascript", "conflicts.css": "text/css"}
+
+
 @bp.get("/admin/sync/<any('conflicts.js', 'conflicts.css'):name>")
 def conflicts_asset(name):
-    response = send_from_directory(STATIC, name, max_age=0)
+    response = Response((STATIC / name).read_text(encoding="utf-8"), mimetype=ASSETS[name])
     response.headers["Cache-Control"] = "no-cache"
     return response
 
