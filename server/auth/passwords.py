@@ -1,5 +1,6 @@
 """What a password must be, and checking one with the same work whoever asks."""
 
+import secrets
 from functools import cache
 
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -57,8 +58,6 @@ def hash_password(password: str) -> str:
 @cache
 def _dummy_hash() -> str:
     # Same method and cost as a real hash, of a secret nobody knows.
-    import secrets
-
     return hash_password(secrets.token_urlsafe(24))
 
 
