@@ -5,6 +5,7 @@ import logging
 import sqlalchemy as sa
 from flask import Flask, request
 from flask.wrappers import Request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import config, errors
 from server.common import actor, tx
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     logging.basicConfig(level=logging.INFO)
     _bounded_lock_waits(app)
+    app.wsgi_app = TrustedProxies(app)
     db.init_app(app)
     _sqlite_pragmas(app)
     migrate.init_app(app, db, directory=str(config.ROOT / "migrations"), render_as_batch=True)
@@ -53,6 +55,22 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+class TrustedProxies:
+    """X-Forwarded-For/-Proto are believed only through ProxyFix, for exactly PROXY_HOPS
+    proxies (0: none, the headers are ignored); read per request so tests can set it."""
+
+    def __init__(self, app: Flask):
+        self.app, self.inner, self.fixes = app, app.wsgi_app, {}
+
+    def __call__(self, environ, start_response):
+        hops = int(self.app.config.get("PROXY_HOPS") or 0)
+        if hops <= 0:
+            return self.inner(environ, start_response)
+        if hops not in self.fixes:
+            self.fixes[hops] = ProxyFix(self.inner, x_for=hops, x_proto=hops)
+        return self.fixes[hops](environ, start_response)
+
+
 def _register_blueprints(app: Flask) -> None:
     # Importing the models registers them on db.metadata (and so for Alembic).
     from server import models  # noqa: F401
@@ -74,9 +92,13 @@ def _register_blueprints(app: Flask) -> None:
     sync_changes.install()
     tx.install()
 
+    from server.web import security
+    from server.web.docs import bp as docs_bp
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    app.register_blueprint(docs_bp)
+    security.install(app)
 
 
 def _bounded_lock_waits(app: Flask) -> None:

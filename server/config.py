@@ -43,6 +43,8 @@ def from_environment() -> dict:
         "INSTANCE_PATH": str(instance),
         # The built technician app (make run / make test build it from pwa/).
         "PWA_BUILD": os.environ.get("PWA_BUILD", str(ROOT / "pwa" / "build")),
+        # Reverse proxies in front that append X-Forwarded-For (0: none, headers ignored).
+        "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
     }
 
 
@@ -60,9 +62,8 @@ API_SETTINGS = {
     "OPENAPI_VERSION": "3.0.3",
     "OPENAPI_URL_PREFIX": "/api",
     "OPENAPI_JSON_PATH": "openapi.json",
-    "OPENAPI_SWAGGER_UI_PATH": "/docs",
-    # The docs page loads Swagger UI from a CDN; the API itself needs nothing outside.
-    "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    # /api/docs is the app's own page (server/web/docs.py): Swagger UI from the pinned
+    # swagger-ui-bundle package, no CDN, no inline script.
     "API_SPEC_OPTIONS": {
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},

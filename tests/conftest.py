@@ -211,7 +211,7 @@ def browser():
     """One Chromium for the session (Playwright's sync API allows one driver per thread)."""
     from playwright.sync_api import sync_playwright
 
-    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+    from tests.live import CHROMIUM, CHROMIUM_ARGS
 
     # Route and cut service-worker requests too (Background Sync), not only the page's.
     os.environ["PW_EXPERIMENTAL_SERVICE_WORKER_NETWORK_EVENTS"] = "1"

@@ -23,3 +23,36 @@ def test_the_database_is_at_the_single_head(app):
         script = ScriptDirectory.from_config(migrate.migrate.get_config())
     assert len(script.get_heads()) == 1
     assert set(current) == set(script.get_heads())
+
+
+def test_images_held_before_stripped_originals_are_processed_again(app):
+    """g7a0privacy0008: a ready image has no stripped copy yet, so it goes back to pending
+    (else its original would wait forever for everyone but admins); a signature does not."""
+    import sqlalchemy as sa
+    from flask_migrate import downgrade, upgrade
+
+    rows = [("a" * 64, "image", "ready"), ("b" * 64, "signature", "ready")]
+    with app.app_context():
+        downgrade(revision="f6a0field0007")
+        try:
+            with db.engine.begin() as conn:
+                for sha, kind, status in rows:
+                    conn.execute(
+                        sa.text(
+                            "INSERT INTO media_objects (sha256, kind, status, mime, byte_size, "
+                            "width, height, original_kept, attempts, created_at, updated_at) "
+                            "VALUES (:sha, :kind, :status, 'image/png', 1, 1, 1, :kept, 3, "
+                            "'2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                        ),
+                        {"sha": sha, "kind": kind, "status": status, "kept": True},
+                    )
+        finally:
+            upgrade()
+        with db.engine.connect() as conn:
+            found = dict(conn.execute(sa.text("SELECT kind, status FROM media_objects")).all())
+            attempts = conn.execute(
+                sa.text("SELECT attempts FROM media_objects WHERE kind = 'image'")
+            ).scalar()
+        db.session.remove()
+    assert found == {"image": "pending", "signature": "ready"}
+    assert attempts == 0

@@ -31,6 +31,11 @@ def _live(model, with_deleted: bool = False) -> sa.Select:
     return query if with_deleted else query.where(model.deleted_at.is_(None))
 
 
+def live(model) -> sa.Select:
+    """Every live row, whoever asks: for facts that are not reads (is a hash referenced?)."""
+    return _live(model)
+
+
 def _nothing(query: sa.Select) -> sa.Select:
     return query.where(sa.false())
 

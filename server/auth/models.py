@@ -3,8 +3,8 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
-from werkzeug.security import check_password_hash, generate_password_hash
 
+from server.auth import passwords
 from server.common.models import Choice, Timestamps, UTCDateTime, utcnow
 from server.extensions import db
 
@@ -32,10 +32,10 @@ class User(Timestamps, db.Model):
     dealer = relationship("Dealer")
 
     def set_password(self, password: str) -> None:
-        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.password_hash = passwords.hash_password(password)
 
     def check_password(self, password: str) -> bool:
-        return check_password_hash(self.password_hash, password)
+        return passwords.matches(self.password_hash, password)
 
     @property
     def is_office(self) -> bool:
@@ -61,7 +61,9 @@ class DeviceToken(db.Model):
 
 
 class LoginAttempt(db.Model):
-    """Failed logins, counted per user name and per address to slow guessing down."""
+    """Password tries, counted per user name and per address to slow guessing down.
+
+    A try is recorded before it is judged; a success deletes the user name's tries."""
 
     __tablename__ = "login_attempts"
     __table_args__ = (

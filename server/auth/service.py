@@ -1,4 +1,6 @@
-"""Users, passwords, device tokens and login throttling. Raises server.exceptions."""
+"""Login, device tokens and login throttling. Raises server.exceptions.
+
+Users and their passwords are managed in accounts.py."""
 
 import hashlib
 import secrets
@@ -6,11 +8,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from server.audit.service import record
+from server.auth import passwords
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.common.models import utcnow
-from server.dealers.models import Dealer
-from server.exceptions import Conflict, Invalid, NotFound, Throttled, Unauthenticated
+from server.exceptions import Throttled, Unauthenticated
 from server.extensions import db
 
 # Guessing protection (security settings, not dealer policy).
@@ -33,16 +34,17 @@ def _lockout_seconds(failures: int, free: int) -> int:
     return min(MAX_LOCKOUT_SECONDS, 2 ** (failures - free + 1))
 
 
-def _throttle(username: str, address: str) -> None:
+def _wait(username: str, address: str, attempt_id: int) -> int:
+    """Seconds this try must wait, judged by the other tries in the window."""
     since = utcnow() - FAILURE_WINDOW
-    waits = []
+    waits = [0]
     for column, value, free in (
         (LoginAttempt.username, username, FREE_FAILURES_PER_USER),
         (LoginAttempt.address, address, FREE_FAILURES_PER_ADDRESS),
     ):
         count, last = db.session.execute(
             sa.select(sa.func.count(), sa.func.max(LoginAttempt.at)).where(
-                column == value, LoginAttempt.at >= since
+                column == value, LoginAttempt.at >= since, LoginAttempt.id != attempt_id
             )
         ).one()
         wait = _lockout_seconds(count, free)
@@ -51,23 +53,47 @@ def _throttle(username: str, address: str) -> None:
             remaining = (last + timedelta(seconds=wait) - utcnow()).total_seconds()
             if remaining > 0:
                 waits.append(int(remaining) + 1)
-    if waits:
+    return max(waits)
+
+
+def counted_try(username: str, address: str) -> None:
+    """Count a password try before it is judged, or refuse it (429) during a wait.
+
+    The try is committed first (a documented exception to "views commit"), so every
+    concurrent try sees it: of N simultaneous guesses at most the free number are judged.
+    A try refused by the wait is not counted, so waiting is never made longer by asking.
+    """
+    attempt = LoginAttempt(username=username, address=address)
+    db.session.add(attempt)
+    db.session.commit()
+    wait = _wait(username, address, attempt.id)
+    if wait:
+        db.session.delete(attempt)
+        db.session.commit()
         raise Throttled(
             "Too many failed logins; wait before trying again.",
             slug="login-throttled",
-            retry_after=max(waits),
+            retry_after=wait,
         )
 
 
-def login(username: str, password: str, address: str, device_name: str | None):
-    """Return (user, token) for good credentials; the plain token is never stored."""
-    _throttle(username, address)
-    user = db.session.scalar(sa.select(User).where(User.username == username))
-    if user is None or not user.active or not user.check_password(password):
-        db.session.add(LoginAttempt(username=username, address=address))
-        db.session.commit()
-        raise Unauthenticated("Wrong user name or password.", slug="bad-credentials")
+def forget_tries(username: str) -> None:
+    """After a success: the user name's failures no longer count (the caller commits)."""
     db.session.execute(sa.delete(LoginAttempt).where(LoginAttempt.username == username))
+
+
+def login(username: str, password: str, address: str, device_name: str | None):
+    """Return (user, token) for good credentials; the plain token is never stored.
+
+    An unknown or inactive user costs the same password check as a real one.
+    """
+    counted_try(username, address)
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    known = user is not None and user.active
+    if not passwords.matches(user.password_hash if known else None, password):
+        # The try stays counted (committed above).
+        raise Unauthenticated("Wrong user name or password.", slug="bad-credentials")
+    forget_tries(username)
     token = secrets.token_urlsafe(32)
     db.session.add(DeviceToken(user=user, token_hash=hash_token(token), device_name=device_name))
     db.session.commit()
@@ -97,28 +123,11 @@ def revoke(devices) -> int:
     return count
 
 
-def create_user(args: dict) -> User:
-    if (args["role"] == "dealer") != (args["dealer_id"] is not None):
-        raise Invalid(
-            "dealer_id",
-            "required for role dealer, and only for it",
-            detail="A dealer user needs dealer_id, and only a dealer user may have one.",
-        )
-    if args["dealer_id"] and db.session.get(Dealer, args["dealer_id"]) is None:
-        raise Invalid("dealer_id", "unknown", detail="No such dealer.")
-    if db.session.scalar(sa.select(User.id).where(User.username == args["username"])):
-        raise Conflict("That user name is taken.")
-    password = args.pop("password")
-    user = User(**args)
-    user.set_password(password)
-    db.session.add(user)
-    db.session.flush()
-    record("create", "user", user.id, {"username": user.username, "role": user.role})
-    return user
-
-
-def get_user(user_id) -> User:
-    user = db.session.get(User, user_id)
-    if user is None:
-        raise NotFound.of("user")
-    return user
+def revoke_all(user: User, keep: DeviceToken | None = None) -> int:
+    """Revoke every token of `user` but `keep` (the device asking, when it is theirs)."""
+    query = sa.select(DeviceToken).where(
+        DeviceToken.user_id == user.id, DeviceToken.revoked_at.is_(None)
+    )
+    if keep is not None:
+        query = query.where(DeviceToken.id != keep.id)
+    return revoke(db.session.scalars(query))

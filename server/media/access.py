@@ -35,8 +35,13 @@ class Blob:
     filename: str
 
 
-def blob_for(media: MediaObject, variant: str) -> Blob:
-    """Which stored blob serves `variant` of `media`, or a problem saying why not yet."""
+def blob_for(media: MediaObject, variant: str, *, as_uploaded: bool = False) -> Blob:
+    """Which stored blob serves `variant` of `media`, or a problem saying why not yet.
+
+    The original is the upload itself only `as_uploaded` (server/access/media.py:
+    sees_capture_metadata); anyone else gets the copy without camera or location
+    metadata. A signature's PNG is the server's own rendering and carries none.
+    """
     ext = "png" if media.mime == "image/png" else media.mime.rsplit("/", 1)[1]
     if variant == "original" or media.kind == "signature":
         if not media.original_kept:
@@ -45,22 +50,40 @@ def blob_for(media: MediaObject, variant: str) -> Blob:
                 "its hash is the media address.",
                 slug="original-not-kept",
             )
-        return Blob(media.sha256, media.mime, f"{media.sha256}.{ext}")
+        if as_uploaded or media.kind == "signature":
+            return Blob(media.sha256, media.mime, f"{media.sha256}.{ext}")
+        if media.stripped_sha256 is None:
+            raise _not_ready(media, variant)
+        return Blob(media.stripped_sha256, media.mime, f"{media.sha256}.{ext}")
     if media.status != "ready":
-        failed = media.status == "failed"
-        raise Conflict(
-            f"The {variant} image is not ready (status: {media.status}).",
-            slug="media-failed" if failed else "media-processing",
-            retry_after=None if failed else 2,
-        )
+        raise _not_ready(media, variant)
     sha = media.display_sha256 if variant == "display" else media.thumb_sha256
     return Blob(sha, "image/jpeg", f"{media.sha256}-{variant}.jpg")
+
+
+def _not_ready(media: MediaObject, variant: str) -> Conflict:
+    status = media.status if media.status != "ready" else "processing"
+    failed = status == "failed"
+    return Conflict(
+        f"The {variant} image is not ready (status: {status}).",
+        slug="media-failed" if failed else "media-processing",
+        retry_after=None if failed else 2,
+    )
 
 
 def media_for_reader(sha256: str, user: User) -> MediaObject:
     check_sha(sha256)
     media = db.session.get(MediaObject, sha256)
     if media is None or not media_access.readable(sha256, user):
+        raise not_found()
+    return media
+
+
+def media_for_status(sha256: str, user: User) -> MediaObject:
+    """The media record for its status: out of scope reads as not found."""
+    check_sha(sha256)
+    media = db.session.get(MediaObject, sha256)
+    if media is None or not media_access.visible(sha256, user, media.uploaded_by):
         raise not_found()
     return media
 

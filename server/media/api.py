@@ -6,6 +6,7 @@ import click
 from flask import current_app, g, request, send_file
 from flask_smorest import Blueprint
 
+from server.access import media as media_rules
 from server.auth.access import load_user, requires
 from server.errors import ProblemError
 from server.extensions import db
@@ -59,14 +60,12 @@ def put_media(sha256):
 
 
 @bp.get("/<sha256>/status")
-@requires(*UPLOADERS)
+@requires(*ANY)
 @bp.response(200, schemas.MediaObjectSchema)
 def media_status(sha256):
-    """Processing status; a stalled job (its process restarted) is picked up again here."""
-    service.check_sha(sha256)
-    media = service.get_media(sha256)
-    if media is None:
-        raise access.not_found()
+    """Processing status, for those who may read the bytes (and their uploader while no
+    record references them); a stalled job (its process restarted) is picked up again."""
+    media = access.media_for_status(sha256, g.user)
     if processing.needs_nudge(media):
         processing.schedule(sha256)
         db.session.refresh(media)
@@ -107,7 +106,7 @@ def create_upload(sha256):
 @requires(*UPLOADERS)
 def upload_offset(sha256):
     _tus_version()
-    offset, length = uploads.status(sha256)
+    offset, length = uploads.status(sha256, g.user)
     return "", 200, {**_offset_headers(offset, length), "Cache-Control": "no-store"}
 
 
@@ -142,7 +141,7 @@ def append_chunk(sha256):
 @requires(*UPLOADERS)
 def abandon_upload(sha256):
     _tus_version()
-    uploads.abandon(sha256)
+    uploads.abandon(sha256, g.user)
     return "", 204, TUS
 
 
@@ -175,6 +174,7 @@ def media_link(args, sha256):
 def media_bytes(sha256, variant):
     """The bytes: by bearer token and scope, or by a signed URL (?token=)."""
     service.check_sha(sha256)
+    reader = None  # a signed link names no reader
     if "token" in request.args:
         secret = current_app.config["SECRET_KEY"]
         access.check_signed(secret, request.args["token"], sha256, variant)
@@ -182,8 +182,10 @@ def media_bytes(sha256, variant):
         if media is None:
             raise access.not_found()
     else:
-        media = access.media_for_reader(sha256, load_user())
-    blob = access.blob_for(media, variant)
+        reader = load_user()
+        media = access.media_for_reader(sha256, reader)
+    as_uploaded = media_rules.sees_capture_metadata(reader)
+    blob = access.blob_for(media, variant, as_uploaded=as_uploaded)
     store = get_storage()
     if not store.exists(blob.sha256):
         raise access.not_found()
@@ -196,6 +198,8 @@ def media_bytes(sha256, variant):
     response.headers["Cache-Control"] = f"private, max-age={YEAR}, immutable"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Disposition"] = f'inline; filename="{blob.filename}"'
+    # An admin's original and everyone else's differ at the same URL: no shared cache entry.
+    response.headers["Vary"] = "Authorization"
     return response
 
 

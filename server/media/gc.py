@@ -21,11 +21,16 @@ from server.media.storage import get_storage
 MIN_GRACE = timedelta(minutes=15)
 DEFAULT_GRACE = timedelta(hours=24)
 BATCH = 500
-COLUMNS = (MediaObject.sha256, MediaObject.display_sha256, MediaObject.thumb_sha256)
+COLUMNS = (
+    MediaObject.sha256,
+    MediaObject.display_sha256,
+    MediaObject.thumb_sha256,
+    MediaObject.stripped_sha256,
+)
 
 
 def referenced_among(hashes: list[str]) -> set[str]:
-    """The hashes some media row uses, as its original, display or thumbnail."""
+    """The hashes some media row uses: original, display, thumbnail or stripped copy."""
     found: set[str] = set()
     for column in COLUMNS:
         found.update(db.session.scalars(sa.select(column).where(column.in_(hashes))))

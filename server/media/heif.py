@@ -64,8 +64,11 @@ def _item_types(data: bytes, start: int, stop: int) -> dict[int, bytes]:
     return types
 
 
-def _item_extents(data: bytes, start: int) -> dict[int, list[tuple[int, int]]]:
-    """iloc: item id → (file offset, length) of each extent stored in the file."""
+def _item_extents(
+    data: bytes, start: int, idat: int | None = None
+) -> dict[int, list[tuple[int, int]]]:
+    """iloc: item id → (file offset, length) of each extent stored in the file, or in the
+    meta box's idat (construction method 1) when `idat` gives where its payload starts."""
     version = data[start]
     offset_size, length_size = data[start + 4] >> 4, data[start + 4] & 15
     base_size, index_size = data[start + 5] >> 4, data[start + 5] & 15
@@ -85,9 +88,30 @@ def _item_extents(data: bytes, start: int) -> dict[int, list[tuple[int, int]]]:
                 _, at = _uint(data, at, index_size)
             offset, at = _uint(data, at, offset_size)
             length, at = _uint(data, at, length_size)
-            if method == 0:  # a file offset (1 = inside idat, already scanned with meta)
+            if method == 0:  # a file offset
                 extents.setdefault(item_id, []).append((base + offset, length))
+            elif method == 1 and idat is not None:  # inside idat
+                extents.setdefault(item_id, []).append((idat + base + offset, length))
     return extents
+
+
+def metadata_items(data: bytes, top=None, *, in_idat: bool = False) -> list[tuple[bytes, int, int]]:
+    """(item type, file offset, length) of every extent of a metadata item (Exif, XMP and
+    other mime items, uri items): in mdat, and with `in_idat` also inside the meta box."""
+    top = top if top is not None else boxes(data, 0, len(data), TOP_LEVEL)
+    found = []
+    for kind, _, payload, end in top:
+        if kind != b"meta":
+            continue
+        children = {kind: (p, e) for kind, _, p, e in boxes(data, payload + 4, end)}
+        if b"iinf" not in children or b"iloc" not in children:
+            continue
+        types = _item_types(data, *children[b"iinf"])
+        idat = children[b"idat"][0] if in_idat and b"idat" in children else None
+        for item_id, spans in _item_extents(data, children[b"iloc"][0], idat).items():
+            if types.get(item_id) in METADATA_ITEMS:
+                found.extend((types[item_id], offset, length) for offset, length in spans)
+    return found
 
 
 def layout(data: bytes) -> tuple[list[tuple[int, int]], int]:
@@ -99,19 +123,8 @@ def layout(data: bytes) -> tuple[list[tuple[int, int]], int]:
     top = boxes(data, 0, len(data), TOP_LEVEL)
     if not top or top[0][0] != b"ftyp":
         raise MalformedHeif("the first box is not ftyp")
-    regions, metas = [], []
-    for kind, start, payload, end in top:
-        if kind != b"mdat":
-            regions.append((start, end))
-        if kind == b"meta":
-            metas.append((payload, end))
-    for payload, end in metas:
-        children = {kind: (p, e) for kind, _, p, e in boxes(data, payload + 4, end)}
-        if b"iinf" not in children or b"iloc" not in children:
-            continue
-        types = _item_types(data, *children[b"iinf"])
-        for item_id, spans in _item_extents(data, children[b"iloc"][0]).items():
-            if types.get(item_id) in METADATA_ITEMS:
-                for offset, length in spans:
-                    regions.append((offset, min(offset + length, len(data))))
+    regions = [(start, end) for kind, start, _, end in top if kind != b"mdat"]
+    # Items inside idat are scanned with their meta box already.
+    for _, offset, length in metadata_items(data, top):
+        regions.append((offset, min(offset + length, len(data))))
     return regions, top[-1][3]

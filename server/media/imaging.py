@@ -17,6 +17,7 @@ EXIF_IFD, GPS_IFD = 0x8769, 0x8825
 # Capture time (and its offset and sub-seconds) is the only metadata kept.
 CAPTURE_TAGS = (0x9003, 0x9011, 0x9291)
 IFD0_DATETIME = 0x0132
+ORIENTATION = 0x0112
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,13 @@ def _fit(size: tuple[int, int], long_edge: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def kept_exif(exif: Image.Exif, keep_gps: bool) -> bytes:
-    """A fresh EXIF block holding only the capture time (and GPS when the policy says)."""
+def kept_exif(exif: Image.Exif, keep_gps: bool, *, orientation: bool = False) -> bytes:
+    """A fresh EXIF block holding only the capture time (and GPS when the policy says;
+    and the orientation for an image whose pixels are not turned upright)."""
     out = Image.Exif()
+    turned = orientation and exif.get(ORIENTATION, 1) != 1
+    if turned:
+        out[ORIENTATION] = exif[ORIENTATION]
     source = exif.get_ifd(EXIF_IFD)
     capture = {tag: source[tag] for tag in CAPTURE_TAGS if tag in source}
     if not capture and IFD0_DATETIME in exif:
@@ -66,7 +71,7 @@ def kept_exif(exif: Image.Exif, keep_gps: bool) -> bytes:
         out.get_ifd(EXIF_IFD).update(capture)
     if keep_gps and (gps := exif.get_ifd(GPS_IFD)):
         out.get_ifd(GPS_IFD).update(gps)
-    return out.tobytes() if capture or (keep_gps and gps) else b""
+    return out.tobytes() if capture or turned or (keep_gps and gps) else b""
 
 
 def to_display_mode(img: Image.Image) -> Image.Image:
@@ -90,7 +95,8 @@ def to_display_mode(img: Image.Image) -> Image.Image:
 
 def _jpeg(img: Image.Image, quality: int, detail: bool, exif: bytes, icc) -> bytes:
     out = BytesIO()
-    options = {"quality": quality, "progressive": True, "optimize": True}
+    # comment: Pillow would copy a source JPEG's COM segment (free text) into the output.
+    options = {"quality": quality, "progressive": True, "optimize": True, "comment": b""}
     if img.mode == "RGB":
         options["subsampling"] = 0 if detail else 2
     if exif:

@@ -28,6 +28,7 @@ class MediaObject(Timestamps, db.Model):
         sa.Index("ix_media_objects_status", "status"),
         sa.Index("ix_media_objects_display_sha256", "display_sha256"),
         sa.Index("ix_media_objects_thumb_sha256", "thumb_sha256"),
+        sa.Index("ix_media_objects_stripped_sha256", "stripped_sha256"),
     )
 
     sha256: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
@@ -49,6 +50,11 @@ class MediaObject(Timestamps, db.Model):
     display_height: Mapped[int | None] = mapped_column(sa.Integer)
     display_bytes: Mapped[int | None] = mapped_column(sa.Integer)
     thumb_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # The original without camera or location metadata, served to everyone but admins
+    # (server/media/strip.py); None until processed, or when the original is not kept.
+    stripped_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # Whether the derived files (display, stripped original) carry GPS (the policy kept it).
+    gps_kept: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
     attempts: Mapped[int] = mapped_column(sa.Integer, nullable=False, default=0)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     error: Mapped[str | None] = mapped_column(sa.String(300))

@@ -10,6 +10,7 @@ import hashlib
 import logging
 import threading
 from datetime import timedelta
+from io import BytesIO
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -26,6 +27,7 @@ from server.media.imaging import normalize, profile_for
 from server.media.models import MediaObject
 from server.media.service import upload_policy
 from server.media.storage import get_storage
+from server.media.strip import strip
 
 log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
@@ -67,39 +69,49 @@ def _policy_and_purpose(media: MediaObject) -> tuple[dict, str | None]:
 
 
 def process(sha256: str) -> str | None:
-    """Derive one claimed media's display and thumbnail; returns the final status."""
+    """Derive one claimed media's stripped original, display and thumbnail; returns the
+    final status."""
     if not claim(sha256):
         return None
     media = db.session.get(MediaObject, sha256)
     store = get_storage()
     # The files a re-process may supersede, as they are now (see gc.drop_superseded).
-    previous = {h: store.identity(h) for h in (media.display_sha256, media.thumb_sha256) if h}
+    old = (media.display_sha256, media.thumb_sha256, media.stripped_sha256)
+    previous = {h: store.identity(h) for h in old if h}
+    stripped = None  # (hash, GPS kept): recorded even if the display fails below
     try:
         media_policy, purpose = _policy_and_purpose(media)
+        keep_gps = media_policy["keep_gps"]
         with store.open(sha256) as source:
-            derived = normalize(source, profile_for(media_policy, purpose))
-        display_sha = hashlib.sha256(derived.display).hexdigest()
-        thumb_sha = hashlib.sha256(derived.thumb).hexdigest()
-        store.put_bytes(display_sha, derived.display)
-        store.put_bytes(thumb_sha, derived.thumb)
-        media.display_sha256, media.thumb_sha256 = display_sha, thumb_sha
+            original = source.read()
+        over_cap = media.byte_size > media_policy["original_cap_bytes"]
+        if not over_cap:
+            copy = strip(original, keep_gps)
+            stripped = (_put(store, copy), keep_gps)
+        derived = normalize(BytesIO(original), profile_for(media_policy, purpose))
+        media.display_sha256 = _put(store, derived.display)
+        media.thumb_sha256 = _put(store, derived.thumb)
+        media.stripped_sha256, media.gps_kept = stripped or (None, keep_gps)
+        kept = {media.display_sha256, media.thumb_sha256, media.stripped_sha256}
         media.display_width, media.display_height = derived.width, derived.height
         media.display_bytes = len(derived.display)
         media.status, media.error = "ready", None
         media.purpose = purpose  # the purpose the display was derived for
-        over_cap = media.byte_size > media_policy["original_cap_bytes"]
         media.original_kept = not over_cap
         db.session.commit()
         if over_cap:
             # Only after the derived files are recorded: the key keeps the original's hash.
             store.delete(sha256)
-        superseded = {h: v for h, v in previous.items() if h not in (display_sha, thumb_sha)}
+        superseded = {h: v for h, v in previous.items() if h not in kept}
     except Exception as exc:
         db.session.rollback()
         log.exception("media %s failed to process", sha256)
         media = db.session.get(MediaObject, sha256)
         media.status = "failed" if media.attempts >= MAX_ATTEMPTS else "pending"
         media.error = f"{exc.__class__.__name__}"[:300]
+        if stripped:
+            # The evidence stays readable without its metadata when the display fails.
+            media.stripped_sha256, media.gps_kept = stripped
         db.session.commit()
         return media.status
     if superseded:
@@ -110,6 +122,12 @@ def process(sha256: str) -> str | None:
         except Exception:
             log.exception("media %s: old derived files left for the orphan sweep", sha256)
     return media.status
+
+
+def _put(store, blob: bytes) -> str:
+    sha = hashlib.sha256(blob).hexdigest()
+    store.put_bytes(sha, blob)
+    return sha
 
 
 def schedule(sha256: str, app: Flask | None = None) -> None:
@@ -143,7 +161,8 @@ def wait_for_background(timeout: float = 30.0) -> None:
 
 
 def photo_recorded(sha256: str, purpose: str, media_policy: dict) -> bool:
-    """Re-derive when a Photo record's purpose needs another size than the bytes got.
+    """Re-derive when a Photo record's purpose needs another size than the bytes got, or
+    the record's dealer does not keep the GPS the uploader's policy kept.
 
     For the sync feature's add_photo: bytes uploaded before their record were processed
     with the uploader's hint; a gauge photo must not stay at 1600 px 4:2:0. Returns True
@@ -152,7 +171,10 @@ def photo_recorded(sha256: str, purpose: str, media_policy: dict) -> bool:
     media = db.session.get(MediaObject, sha256)
     if media is None or media.kind != "image" or media.status not in ("ready", "failed"):
         return False
-    if profile_for(media_policy, purpose) == profile_for(media_policy, media.purpose):
+    # Derived under the uploader's policy, which kept GPS the record's dealer does not keep.
+    gps_dropped = media.gps_kept and not media_policy["keep_gps"]
+    same_size = profile_for(media_policy, purpose) == profile_for(media_policy, media.purpose)
+    if same_size and not gps_dropped:
         return False
     if not media.original_kept:
         return False  # the original is gone; the display made from it stays

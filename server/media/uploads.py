@@ -14,6 +14,7 @@ from typing import BinaryIO
 
 import sqlalchemy as sa
 
+from server.access import media as media_access
 from server.auth.models import User
 from server.common.models import utcnow
 from server.exceptions import BadRequest, Conflict, NotFound, TooLarge
@@ -54,6 +55,15 @@ def _no_upload() -> NotFound:
     return NotFound("No upload of this hash is in progress.")
 
 
+def _upload_for(sha256: str, user: User) -> MediaUpload:
+    """The upload in progress, if `user` may see and manage it (server/access/media.py);
+    anyone else's reads as none at all."""
+    upload = db.session.get(MediaUpload, sha256)
+    if upload is None or not media_access.visible(sha256, user, upload.uploaded_by):
+        raise _no_upload()
+    return upload
+
+
 def create(sha256: str, length: int | None, user: User, purpose=None) -> tuple[int, int]:
     """Start (or resume) a chunked upload; returns (offset, length)."""
     check_sha(sha256)
@@ -68,6 +78,11 @@ def create(sha256: str, length: int | None, user: User, purpose=None) -> tuple[i
         raise too_large(limit)
     upload = db.session.get(MediaUpload, sha256)
     if upload is not None:
+        if not media_access.visible(sha256, user, upload.uploaded_by):
+            raise Conflict(
+                "Someone else is uploading these bytes in chunks; send them whole with PUT.",
+                slug="upload-in-progress",
+            )
         if upload.upload_length != length:
             raise Conflict(
                 f"An upload of this hash with {upload.upload_length} bytes is in progress.",
@@ -83,13 +98,11 @@ def create(sha256: str, length: int | None, user: User, purpose=None) -> tuple[i
     return 0, length
 
 
-def status(sha256: str) -> tuple[int, int]:
+def status(sha256: str, user: User) -> tuple[int, int]:
     check_sha(sha256)
     if (held := get_media(sha256)) is not None:
         return held.byte_size, held.byte_size
-    upload = db.session.get(MediaUpload, sha256)
-    if upload is None:
-        raise _no_upload()
+    upload = _upload_for(sha256, user)
     return upload.upload_offset, upload.upload_length
 
 
@@ -139,9 +152,7 @@ def append(sha256: str, offset: int, stream: BinaryIO, user: User):
     check_sha(sha256)
     if (held := get_media(sha256)) is not None:
         return held.byte_size, held, False
-    upload = db.session.get(MediaUpload, sha256)
-    if upload is None:
-        raise _no_upload()
+    upload = _upload_for(sha256, user)
     if not _lock(sha256, offset):
         db.session.refresh(upload)
         if upload.upload_offset != offset:
@@ -207,12 +218,10 @@ def _finish(upload: MediaUpload, user: User) -> tuple[MediaObject, bool]:
     return media, created
 
 
-def abandon(sha256: str) -> None:
+def abandon(sha256: str, user: User) -> None:
     """DELETE (tus termination): drop the partial bytes and the upload row."""
     check_sha(sha256)
-    upload = db.session.get(MediaUpload, sha256)
-    if upload is None:
-        raise _no_upload()
+    upload = _upload_for(sha256, user)
     db.session.delete(upload)
     db.session.commit()
     get_storage().part_path(sha256).unlink(missing_ok=True)

@@ -2,22 +2,21 @@
 
 `/sw.js` sits at the root so the service worker controls the whole app; hashed assets are
 cached for a year, the page and the worker are revalidated on every load (an update is
-then offered in the app, never swapped in silently). Every page gets a strict CSP.
+then offered in the app, never swapped in silently). Every file gets the pages' strict CSP
+(server/web/security.py), and its other security headers.
 """
 
+import hashlib
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, request, send_from_directory
 
-bp = Blueprint("web", __name__)
+from server.web.security import PAGE_POLICY
+
+# The docs page's own style and script are files here (its CSP has no 'unsafe-inline').
+bp = Blueprint("web", __name__, static_folder="static", static_url_path="/static/web")
 
 YEAR = 365 * 24 * 3600
-# No inline script or style anywhere; blob: for photo thumbnails made on the device.
-CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
-    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
-    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-)
 
 
 def build_dir() -> Path:
@@ -25,14 +24,14 @@ def build_dir() -> Path:
 
 
 def _secure(response: Response, cache: str) -> Response:
-    response.headers["Content-Security-Policy"] = CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # The pages' policy on every file of the app, scripts included: a worker's (and the
+    # service worker's) own requests are governed by the policy its script came with.
+    response.headers["Content-Security-Policy"] = PAGE_POLICY
     response.headers["Cache-Control"] = cache
     return response
 
 
-def _file(name: str, cache: str, **kwargs) -> Response:
+def _file(name: str, cache: str, *, mimetype: str | None = None, small: bool = False):
     root = build_dir()
     if not (root / "index.html").exists():
         # Built by `make run` / `make test` (npm ci, then node pwa/scripts/build.mjs).
@@ -45,24 +44,34 @@ def _file(name: str, cache: str, **kwargs) -> Response:
             ),
             "no-store",
         )
-    return _secure(send_from_directory(root, name, max_age=None, **kwargs), cache)
+    if small:
+        # The page, the manifest and the worker: a few KB, revalidated every load; read
+        # whole, so no open file is left to the client.
+        data = (root / name).read_bytes()
+        response = Response(data, mimetype=mimetype)
+        # Revalidated on every load, answered 304 when unchanged (a phone on a weak signal).
+        response.set_etag(hashlib.sha256(data).hexdigest()[:32])
+        return _secure(response.make_conditional(request), cache)
+    return _secure(send_from_directory(root, name, max_age=None, mimetype=mimetype), cache)
 
 
 @bp.get("/")
 def app_shell():
-    return _file("index.html", "no-cache")
+    return _file("index.html", "no-cache", mimetype="text/html", small=True)
 
 
 @bp.get("/sw.js")
 def service_worker():
-    response = _file("sw.js", "no-cache", mimetype="text/javascript")
+    response = _file("sw.js", "no-cache", mimetype="text/javascript", small=True)
     response.headers["Service-Worker-Allowed"] = "/"
     return response
 
 
 @bp.get("/manifest.webmanifest")
 def manifest():
-    return _file("manifest.webmanifest", "no-cache", mimetype="application/manifest+json")
+    return _file(
+        "manifest.webmanifest", "no-cache", mimetype="application/manifest+json", small=True
+    )
 
 
 @bp.get("/assets/<path:name>")

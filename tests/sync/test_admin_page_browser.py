@@ -13,8 +13,8 @@ from werkzeug.serving import make_server
 
 from server.desk.models import Job
 from server.extensions import db
-from tests.browser import CHROMIUM
 from tests.conftest import PASSWORD
+from tests.live import CHROMIUM
 from tests.sync.conftest import Device
 
 sync_api = pytest.importorskip("playwright.sync_api")
