@@ -10,6 +10,7 @@ const M = {
   throttled: ['尝试次数过多，请稍后再试', 'Too many tries; wait a moment'],
   needNetwork: ['首次登录需要网络', 'The first sign-in needs a network'],
   language: ['English', '中文'],
+  myJobs: ['我的工单', 'My jobs'],
   today: ['今日工单', "Today's jobs"],
   upcoming: ['之后', 'Later'],
   earlier: ['之前未完成', 'Earlier, not done'],

@@ -49,7 +49,7 @@ export function JobList() {
     }
   }
   return html`
-    <h1 class="page-title">${t('today')}</h1>
+    <h1 class="page-title">${t('myJobs')}</h1>
     ${rows.length ? null : html`<p class="empty">${t('noJobs')}</p>`}
     <${Group} title=${t('today')} rows=${groups.today} />
     <${Group} title=${t('earlier')} rows=${groups.earlier} showDay />
