@@ -137,3 +137,17 @@ def test_the_precache_list_names_every_built_file_with_its_content_hash(built):
     for url, path in files.items():
         assert listed[url] == hashlib.sha256(path.read_bytes()).hexdigest()[:16], url
     assert meta["build"] in (built / "sw.js").read_text()
+
+
+def test_the_technician_is_warned_before_the_phone_runs_out_of_storage(
+    app, world, live_server, context, page
+):
+    # The phone reports 90 % of its quota used (a day of photos not yet sent).
+    context.add_init_script(
+        "navigator.storage.estimate = async () => ({ usage: 900e6, quota: 1000e6 });"
+    )
+    Phone(page, live_server).sign_in()
+    page.get_by_text("张伟").first.click()
+    page.get_by_placeholder("添加备注").fill("x")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("alert").filter(has_text="存储空间即将用完")).to_be_visible()

@@ -15,16 +15,19 @@ export const syncState = createStore({
   lastSyncedAt: null,
   problem: null, // null | 'offline' | 'signin' | 'server' | 'client'
   attention: 0,
+  storageFull: false, // warned before the quota runs out (photos wait here until sent)
 });
 
 export const patch = (values) => syncState.set((s) => ({ ...s, ...values }));
 
 export async function refreshCounts(db) {
-  const [pending, media, attention] = await Promise.all([
+  const [pending, media, attention, estimate] = await Promise.all([
     db.outbox.count(),
     pendingBytes(db),
     db.attention.where('seen').equals(0).count(),
+    globalThis.navigator?.storage?.estimate?.().catch(() => null) ?? null,
   ]);
-  patch({ pending, photos: media.count, bytes: media.bytes, attention });
+  const storageFull = Boolean(estimate?.quota && estimate.usage / estimate.quota > 0.8);
+  patch({ pending, photos: media.count, bytes: media.bytes, attention, storageFull });
 }
 

@@ -28,6 +28,8 @@ export function describe(s) {
 export function StatusBar() {
   const s = useStore(syncState);
   const [text, tone] = describe(s);
+  const full = s.storageFull
+    ? html`<p class="status__warn" role="alert">${t('storageFull')}</p>` : null;
   const progress = s.phase === 'uploading' && s.bytesTotal ? s.bytesSent / s.bytesTotal
     : s.phase === 'pushing' && s.total ? s.sent / s.total : null;
   return html`
@@ -41,6 +43,7 @@ export function StatusBar() {
         disabled=${s.phase !== 'idle'} onClick=${() => syncNow()}>${t('syncNow')}</button>
       <button type="button" class="weui-btn weui-btn_mini weui-btn_default icon-btn"
         aria-label=${t('settings')} onClick=${() => go('settings')}>⚙</button>
+      ${full}
     </header>
   `;
 }
