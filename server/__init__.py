@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.dealers.api import bp as dealers_bp
     from server.desk.api import bp as desk_bp
     from server.desk.job_api import bp as jobs_bp
+    from server.evidence.api import bp as evidence_bp
     from server.field.api import bp as field_bp
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
@@ -85,11 +86,22 @@ def _register_blueprints(app: Flask) -> None:
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, jobs_bp, field_bp, media_bp, sync_bp):
+    for bp in (
+        health_bp,
+        auth_bp,
+        dealers_bp,
+        desk_bp,
+        jobs_bp,
+        field_bp,
+        evidence_bp,
+        media_bp,
+        sync_bp,
+    ):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).
     sync_changes.install()
+    _wire_evidence()
     tx.install()
 
     from server.web import security
@@ -99,6 +111,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
+
+
+def _wire_evidence() -> None:
+    """An evidence package waits for its photos: the media worker tells it (idempotent)."""
+    from server.evidence import service as evidence
+    from server.media import processing
+
+    if evidence.media_ready not in processing.ON_PROCESSED:
+        processing.ON_PROCESSED.append(evidence.media_ready)
 
 
 def _bounded_lock_waits(app: Flask) -> None:

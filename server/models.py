@@ -4,6 +4,7 @@ from server.audit.models import AuditEntry
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.dealers.models import Dealer
 from server.desk.models import Customer, Job, ServiceRequest, Unit
+from server.evidence.models import EvidencePackage
 from server.field.models import (
     ChecklistAnswer,
     FeeLine,
@@ -25,6 +26,7 @@ __all__ = [
     "Customer",
     "Dealer",
     "DeviceToken",
+    "EvidencePackage",
     "FeeLine",
     "Job",
     "LoginAttempt",

@@ -104,6 +104,17 @@ def approve_job(row_id):
     return _done(service.approve(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
+@bp.post("/jobs/<uuid:row_id>/request-evidence")
+@requires("admin", "dispatcher", "dealer")
+@bp.arguments(schemas.CancelSchema)
+@bp.response(200, schemas.JobSchema)
+def request_evidence(args, row_id):
+    """Ask for more evidence before accepting: the job goes back to its technician with
+    `reason` as a note; completing it again makes the package's next version."""
+    job = access.get(Job, row_id, g.user, for_update=True)
+    return _done(service.request_evidence(job, args["reason"], g.user))
+
+
 @bp.post("/jobs/<uuid:row_id>/close")
 @requires("admin")
 @bp.response(200, schemas.JobSchema)

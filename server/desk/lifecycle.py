@@ -61,6 +61,9 @@ MOVES = {
         STATUSES, None, OFFICE, "a field value chosen in a conflict resolution", on_locked=True
     ),
     "approve": Move((COMPLETED,), None, (OWNER, ADMIN), "completed; sets locked_at"),
+    "request_evidence": Move(
+        (COMPLETED,), IN_PROGRESS, (OWNER, *OFFICE), "what is missing: a task for the technician"
+    ),
     "close": Move((COMPLETED,), CLOSED, (ADMIN,), "completed; sets locked_at", on_locked=True),
     "unlock": Move(STATUSES, None, (ADMIN,), "a closed job becomes completed", on_locked=True),
     "relock": Move(STATUSES, None, (ADMIN,), "a lock time", on_locked=True),
@@ -171,6 +174,13 @@ def settle(job, row, field: str, value, actor: User) -> None:
 def approve(job, actor: User) -> None:
     check(job, "approve", actor)
     job.locked_at = utcnow()
+
+
+def request_evidence(job, actor: User) -> None:
+    """The dealer (or the office) wants more before accepting: the job goes back to work;
+    completing it again makes the package's next version."""
+    check(job, "request_evidence", actor)
+    job.status, job.completed_at = IN_PROGRESS, None
 
 
 def close(job, actor: User) -> None:

@@ -15,7 +15,7 @@ from server.desk import lifecycle
 from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
-from server.field.models import EVIDENCE, Visit
+from server.field.models import EVIDENCE, Note, Visit
 
 # Requests that are still being handled follow their unit to a new dealer.
 OPEN_REQUEST_STATUSES = ("new", "acknowledged", "scheduled")
@@ -194,6 +194,17 @@ def cancel(job: Job, reason: str, actor) -> Job:
 
 def approve(job: Job, actor) -> Job:
     return _audited("approve", job, lifecycle.approve, actor)
+
+
+def request_evidence(job: Job, reason: str, actor) -> Job:
+    """Back to the technician with what is missing, as a note on the job (it reaches their
+    device with the job on the next pull)."""
+    _audited("request_evidence", job, lifecycle.request_evidence, actor, note={"reason": reason})
+    db.session.add(
+        Note(job_id=job.id, body=f"【需补充 · More evidence wanted】{reason}", created_by=actor.id)
+    )
+    db.session.flush()
+    return job
 
 
 def close(job: Job, actor) -> Job:

@@ -15,6 +15,7 @@ from server.common.schemas import jsonable
 from server.dealers.service import policy_of
 from server.desk import lifecycle
 from server.desk.models import Unit
+from server.evidence import service as evidence
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
 from server.field import edits
@@ -227,3 +228,5 @@ def complete_job(job, completed_at, actor) -> None:
         unit.installed_on = completed_at.astimezone(ZoneInfo(policy["timezone"])).date()
     db.session.flush()
     audit("complete", "job", job.id, {"completed_at": jsonable(completed_at)})
+    # What the dealer receives: built now, or once the last photo is in.
+    evidence.job_completed(job)

@@ -113,6 +113,8 @@ def process(sha256: str) -> str | None:
             # The evidence stays readable without its metadata when the display fails.
             media.stripped_sha256, media.gps_kept = stripped
         db.session.commit()
+        if media.status == "failed":
+            _tell(sha256)  # final: evidence waiting for it builds without its derived files
         return media.status
     if superseded:
         # A re-process (another size profile) supersedes the old files: they go only
@@ -121,7 +123,23 @@ def process(sha256: str) -> str | None:
             drop_superseded(superseded)
         except Exception:
             log.exception("media %s: old derived files left for the orphan sweep", sha256)
+    _tell(sha256)
     return media.status
+
+
+# Told, after the commit, that a media is processed for good (the evidence package waits
+# for its photos): functions(sha256) registered by features that care, so media imports
+# none of them. A failure there is theirs to log; the processing stands.
+ON_PROCESSED: list = []
+
+
+def _tell(sha256: str) -> None:
+    for hook in ON_PROCESSED:
+        try:
+            hook(sha256)
+        except Exception:
+            db.session.rollback()
+            log.exception("after processing media %s", sha256)
 
 
 def _put(store, blob: bytes) -> str:

@@ -25,6 +25,7 @@ EXPECTED_SOURCES = {
     "cancel": OPEN,
     "reopen": {"completed", "cancelled", "closed"},
     "approve": {"completed"},
+    "request_evidence": {"completed"},
     "close": {"completed"},
     "delete": {"new", "assigned", "scheduled", "cancelled"},
 }
