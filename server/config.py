@@ -43,6 +43,9 @@ def from_environment() -> dict:
         "INSTANCE_PATH": str(instance),
         # The built technician app (make run / make test build it from pwa/).
         "PWA_BUILD": os.environ.get("PWA_BUILD", str(ROOT / "pwa" / "build")),
+        # The dealer portal's session cookie: never sent cross-site, HTTPS-only when asked.
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         # Where dealers' systems reach this server: signed media links in webhook bodies.
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Reverse proxies in front that append X-Forwarded-For (0: none, headers ignored).
