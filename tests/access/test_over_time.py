@@ -10,38 +10,19 @@ holds jobs and what they need, so its pull is what it may see of its jobs' house
 """
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from server.desk.models import Job
 from server.extensions import db
+from tests.helpers import another_job
 from tests.media.conftest import fetch, media_root, put  # noqa: F401
 from tests.media.images import jpeg, sha
 from tests.sync.conftest import Device, new_id
 
 ROLES = ("admin", "dispatcher", "tech1", "tech2", "dealer1", "dealer2")
 EVERYTHING = {"job", "customer", "unit", "photo"}
-
-
-def _second_job_for_customer1(app, world):
-    """customer1 gets another open job of tech1's, so job1 is not their only one."""
-    with app.app_context():
-        base = db.session.get(Job, uuid.UUID(world.ids["job1"]))
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
-        other = Job(
-            customer_id=base.customer_id,
-            unit_id=base.unit_id,
-            dealer_id=base.dealer_id,
-            kind="filter_change",
-            status="scheduled",
-            technician_id=base.technician_id,
-            window_start=start,
-            window_end=start + timedelta(hours=1),
-        )
-        db.session.add(other)
-        db.session.commit()
-        db.session.remove()
 
 
 def reassign(client, world, app):
@@ -66,7 +47,7 @@ def cancel(client, world, app):
 
 
 def cancel_one_of_two(client, world, app):
-    _second_job_for_customer1(app, world)
+    another_job(app, world, kind="filter_change")  # customer1 has another open job
     return cancel(client, world, app)
 
 

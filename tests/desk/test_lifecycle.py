@@ -6,10 +6,9 @@ from datetime import UTC, datetime
 import pytest
 
 from server.desk import lifecycle
-from server.desk.models import Job
 from server.extensions import db
 from server.sync.models import SyncConflict
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, job_row, set_job
 from tests.sync.conftest import Device, count, note, tech1  # noqa: F401
 
 OPEN = {"new", "assigned", "scheduled", "in_progress"}
@@ -38,23 +37,6 @@ def test_the_table_says_from_which_status_each_move_may_start():
     assert all(m.requires for m in lifecycle.MOVES.values())
 
 
-def _set(app, job_id, **values):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        for key, value in values.items():
-            setattr(job, key, value)
-        db.session.commit()
-        db.session.remove()
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
-
-
 def post(client, world, url, who="admin", **body):
     return client.post(url.format(**world.ids), json=body, headers=world.auth(who))
 
@@ -72,7 +54,7 @@ def post(client, world, url, who="admin", **body):
 def test_the_office_api_moves_a_job_only_where_the_table_allows(
     app, client, world, status, url, body, move
 ):
-    _set(app, world.ids["job1"], status=status)
+    set_job(app, world.ids["job1"], status=status)
     body = {k: world.ids.get(v, v) for k, v in body.items()}
     response = post(client, world, url, **body)
     if status in EXPECTED_SOURCES[move]:
@@ -80,11 +62,11 @@ def test_the_office_api_moves_a_job_only_where_the_table_allows(
     else:
         problem = assert_problem(response, 409)
         assert problem["type"].endswith("job-status")
-        assert _job(app, world.ids["job1"]).status == status
+        assert job_row(app, world.ids["job1"]).status == status
 
 
-def test_approve_is_the_jobs_own_dealers_and_locks_the_job(app, client, world):
-    _set(app, world.ids["job1"], status="completed")
+def test_approve_is_the_jobs_own_dealers_and_locks_thejob_row(app, client, world):
+    set_job(app, world.ids["job1"], status="completed")
     assert_problem(post(client, world, "/api/jobs/{job1}/approve", who="dealer2"), 404)
     assert_problem(post(client, world, "/api/jobs/{job1}/approve", who="tech1"), 403)
     assert_problem(post(client, world, "/api/jobs/{job1}/approve", who="dispatcher"), 403)
@@ -98,7 +80,7 @@ def test_approve_is_the_jobs_own_dealers_and_locks_the_job(app, client, world):
 
 
 def test_closing_locks_and_unlocking_a_closed_job_makes_it_completed_again(app, client, world):
-    _set(app, world.ids["job1"], status="completed")
+    set_job(app, world.ids["job1"], status="completed")
     assert_problem(post(client, world, "/api/jobs/{job1}/close", who="dispatcher"), 403)
     r = post(client, world, "/api/jobs/{job1}/close")
     assert r.get_json()["status"] == "closed" and r.get_json()["locked_at"]
@@ -112,10 +94,10 @@ def test_closing_locks_and_unlocking_a_closed_job_makes_it_completed_again(app, 
 
 def test_a_job_holding_work_is_never_deleted(app, client, world, tech1):
     tech1.push(tech1.mutation("add_note", **note(world.ids["job1"])))
-    _set(app, world.ids["job1"], status="cancelled")
+    set_job(app, world.ids["job1"], status="cancelled")
     r = client.delete(f"/api/jobs/{world.ids['job1']}", headers=world.auth("admin"))
     assert assert_problem(r, 409)["type"].endswith("job-has-evidence")
-    assert _job(app, world.ids["job1"]).deleted_at is None
+    assert job_row(app, world.ids["job1"]).deleted_at is None
 
 
 def test_deleting_a_job_leaves_a_tombstone_and_removes_it_from_devices(app, client, world, tech1):
@@ -140,7 +122,7 @@ def test_deleting_a_job_leaves_a_tombstone_and_removes_it_from_devices(app, clie
 
 def test_work_pushed_for_a_deleted_job_is_kept_and_restoring_it_lands(app, client, world, tech1):
     tech1.pull_all()
-    _set(app, world.ids["job1"], deleted_at=datetime.now(UTC))
+    set_job(app, world.ids["job1"], deleted_at=datetime.now(UTC))
     n = note(world.ids["job1"])
     result = tech1.push(tech1.mutation("add_note", **n))["results"][0]
     assert (result["status"], result["reason"]) == ("conflict", "deleted")
@@ -150,7 +132,7 @@ def test_work_pushed_for_a_deleted_job_is_kept_and_restoring_it_lands(app, clien
         headers=world.auth("admin"),
     )
     assert r.status_code == 200
-    assert _job(app, world.ids["job1"]).deleted_at is None
+    assert job_row(app, world.ids["job1"]).deleted_at is None
     listed = client.get(f"/api/jobs/{world.ids['job1']}/notes", headers=world.auth("tech1"))
     assert [item["id"] for item in listed.get_json()["items"]] == [n["id"]]
 
@@ -180,7 +162,7 @@ def test_a_resolution_cannot_assign_where_the_office_may_not(
     chosen = {"unknown": str(uuid.uuid4()), "not-a-uuid": "tech1"}.get(value) or world.ids[value]
     r = post(client, world, f"/api/sync/conflicts/{cid}/resolve", choice="merged", value=chosen)
     assert_problem(r, 422, field=field)
-    assert str(_job(app, world.ids["job1"]).technician_id) == world.ids["tech2"]
+    assert str(job_row(app, world.ids["job1"]).technician_id) == world.ids["tech2"]
     assert (
         client.get(f"/api/sync/conflicts/{cid}", headers=world.auth("admin")).get_json()["status"]
         == "open"
@@ -211,18 +193,18 @@ def test_a_held_completion_resolved_for_the_technician_meets_the_completion_rule
     problem = assert_problem(r, 422)
     assert problem["type"].endswith("incomplete")
     assert {m["id"] for m in problem["missing"]} >= {"acceptance", "finished_photo"}
-    job = _job(app, world.ids["job1"])
+    job = job_row(app, world.ids["job1"])
     assert (job.status, job.completed_at) == ("cancelled", None)
 
 
 def test_a_held_completion_of_a_kind_without_rules_completes_with_its_own_time(
     app, client, world, tech1
 ):
-    _set(app, world.ids["job1"], kind="consultation")
+    set_job(app, world.ids["job1"], kind="consultation")
     cid = _held_completion(app, client, world, tech1)
     r = post(client, world, f"/api/sync/conflicts/{cid}/resolve", choice="client")
     assert r.status_code == 200, r.get_json()
-    job = _job(app, world.ids["job1"])
+    job = job_row(app, world.ids["job1"])
     assert job.status == "completed"
     assert job.completed_at == datetime(2026, 11, 25, 4, 0, tzinfo=UTC)
 
@@ -233,7 +215,7 @@ def test_a_merged_status_cannot_complete_without_a_held_time(app, client, world,
     body = tech1.push(tech1.mutation("add_note", **note(world.ids["job1"])))
     status_conflict = body["results"][0]["conflicts"][0]
     assert status_conflict != cid
-    _set(app, world.ids["job1"], kind="consultation")
+    set_job(app, world.ids["job1"], kind="consultation")
     r = post(
         client,
         world,
@@ -250,7 +232,7 @@ def test_a_merged_status_cannot_complete_without_a_held_time(app, client, world,
         value="closed",
     )
     assert_problem(r, 422, field="value")
-    assert _job(app, world.ids["job1"]).status == "cancelled"
+    assert job_row(app, world.ids["job1"]).status == "cancelled"
 
 
 def test_a_completion_dated_in_the_future_is_refused(app, world, tech1):

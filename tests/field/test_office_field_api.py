@@ -1,15 +1,12 @@
 """The office records and corrects field work through REST, under the rules a push meets."""
 
-import uuid
-
 import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
-from server.desk.models import Job
 from server.extensions import db
 from server.field.models import FeeLine, Measurement, Note
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, job_row, set_job
 from tests.sync.conftest import NOW, Device, count, new_id, pressure, sha, signature, tech1  # noqa: F401
 
 
@@ -19,23 +16,6 @@ def url(world, path, job="job1"):
 
 def post(client, world, path, body, who="dispatcher", job="job1"):
     return client.post(url(world, path, job), json=body, headers=world.auth(who))
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
-
-
-def _set(app, job_id, **values):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        for key, value in values.items():
-            setattr(job, key, value)
-        db.session.commit()
-        db.session.remove()
 
 
 EVIDENCE = {
@@ -137,7 +117,7 @@ def test_bad_references_and_reused_ids_write_nothing(app, client, world, tech1):
     [({"status": "cancelled"}, "job-status"), ({"status": "completed"}, "job-status")],
 )
 def test_no_evidence_is_added_to_a_job_that_is_not_open(app, client, world, values, slug):
-    _set(app, world.ids["job1"], **values)
+    set_job(app, world.ids["job1"], **values)
     problem = assert_problem(post(client, world, "notes", {"body": "x"}), 409)
     assert problem["type"].endswith(slug)
     assert count(app, Note) == 0
@@ -146,7 +126,7 @@ def test_no_evidence_is_added_to_a_job_that_is_not_open(app, client, world, valu
 def test_a_locked_job_takes_no_evidence(app, client, world):
     from server.common.models import utcnow
 
-    _set(app, world.ids["job1"], locked_at=utcnow())
+    set_job(app, world.ids["job1"], locked_at=utcnow())
     problem = assert_problem(post(client, world, "notes", {"body": "x"}), 409)
     assert problem["type"].endswith("job-locked")
 
@@ -155,7 +135,7 @@ def test_a_visit_starts_the_job_and_the_office_corrects_it(app, client, world, t
     r = post(client, world, "visits", {"arrived_at": "2026-11-25T10:00:00+08:00"})
     assert r.status_code == 201
     visit = r.get_json()
-    assert _job(app, world.ids["job1"]).status == "in_progress"
+    assert job_row(app, world.ids["job1"]).status == "in_progress"
     path = url(world, f"visits/{visit['id']}")
     early = {"departed_at": "2026-11-25T09:00:00+08:00"}
     assert_problem(client.patch(path, json=early, headers=world.auth("dispatcher")), 422)
@@ -200,7 +180,7 @@ def test_the_office_records_a_no_show_at_the_dealers_fee(app, client, world):
 
 
 def test_the_office_completes_under_the_same_rules_as_a_device(app, client, world):
-    _set(app, world.ids["job1"], kind="repair")
+    set_job(app, world.ids["job1"], kind="repair")
     r = post(client, world, "complete", {"completed_at": NOW})
     problem = assert_problem(r, 422)
     assert [m["id"] for m in problem["missing"]] == [
@@ -209,7 +189,7 @@ def test_the_office_completes_under_the_same_rules_as_a_device(app, client, worl
         "test_run",
         "repair_slip",
     ]
-    _set(app, world.ids["job1"], diagnosis="接头渗水", fault_category="seepage")
+    set_job(app, world.ids["job1"], diagnosis="接头渗水", fault_category="seepage")
     run = {"item": "test_run", "value": True, "answered_at": NOW}
     assert post(client, world, "checklist-answers", run).status_code == 201
     slip = signature(world.ids["job1"], "repair_slip")

@@ -2,14 +2,12 @@
 own dealer's jobs; every form guarded by a CSRF token."""
 
 import re
-import uuid
 
 import pytest
 
-from server.desk.models import Job
-from server.extensions import db
 from tests.conftest import PASSWORD
 from tests.evidence.conftest import install
+from tests.helpers import job_row
 
 
 def sign_in(client, username="dealer1", password=PASSWORD):
@@ -21,14 +19,6 @@ def sign_in(client, username="dealer1", password=PASSWORD):
 def csrf(client, path) -> str:
     page = client.get(path).get_data(as_text=True)
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
 
 
 def test_a_dealer_signs_in_sees_the_evidence_and_accepts(app, client, world):
@@ -47,7 +37,7 @@ def test_a_dealer_signs_in_sees_the_evidence_and_accepts(app, client, world):
     token = csrf(client, f"/dealer/jobs/{sent['job']}")
     r = client.post(f"/dealer/jobs/{sent['job']}/accept", data={"csrf": token})
     assert r.status_code == 302
-    assert _job(app, sent["job"]).locked_at is not None
+    assert job_row(app, sent["job"]).locked_at is not None
     report = client.get(f"/dealer/jobs/{sent['job']}/report").get_data(as_text=True)
     assert "验收单" in report
 
@@ -60,7 +50,7 @@ def test_asking_for_more_sends_the_job_back_with_the_reason(app, client, world):
         f"/dealer/jobs/{sent['job']}/more", data={"csrf": token, "reason": "请补拍压力表"}
     )
     assert r.status_code == 302
-    assert _job(app, sent["job"]).status == "in_progress"
+    assert job_row(app, sent["job"]).status == "in_progress"
 
 
 def test_a_form_without_its_csrf_token_changes_nothing(app, client, world):
@@ -68,7 +58,7 @@ def test_a_form_without_its_csrf_token_changes_nothing(app, client, world):
     sign_in(client)
     r = client.post(f"/dealer/jobs/{sent['job']}/accept", data={})
     assert r.status_code == 400
-    assert _job(app, sent["job"]).locked_at is None
+    assert job_row(app, sent["job"]).locked_at is None
 
 
 @pytest.mark.parametrize(("who", "status"), [("dealer2", 404), ("admin", 200)])

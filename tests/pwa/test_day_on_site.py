@@ -10,35 +10,20 @@ from playwright.sync_api import expect
 from server.desk.models import Job
 from server.extensions import db
 from server.field.models import ChecklistAnswer, FeeLine, Note, PartUsed, Signature, Visit
+from tests.helpers import another_job
 from tests.pwa.conftest import shot
 from tests.pwa.phone import SYNCED, Phone
 
 
-def _repair_job(app, world) -> str:
-    """A repair for tech1 at the world's first household, this afternoon."""
-    with app.app_context():
-        base = db.session.get(Job, uuid.UUID(world.ids["job1"]))
-        start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=4)
-        job = Job(
-            customer_id=base.customer_id,
-            unit_id=base.unit_id,
-            dealer_id=base.dealer_id,
-            kind="repair",
-            status="scheduled",
-            technician_id=base.technician_id,
-            window_start=start,
-            window_end=start + timedelta(hours=2),
-            description="滤瓶处漏水",
-        )
-        db.session.add(job)
-        db.session.commit()
-        job_id = str(job.id)
-        db.session.remove()
-    return job_id
-
-
 def test_a_repair_with_parts_fees_test_run_and_slip(app, world, live_server, page):
-    job_id = _repair_job(app, world)
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=4)
+    job_id = another_job(
+        app,
+        world,
+        window_start=start,
+        window_end=start + timedelta(hours=2),
+        description="滤瓶处漏水",
+    )
     phone = Phone(page, live_server).sign_in()
     page.goto(f"{live_server}/#/job/{job_id}")
     expect(page.get_by_text("滤瓶处漏水")).to_be_visible()

@@ -5,8 +5,8 @@ import uuid
 import sqlalchemy as sa
 
 from server.audit.models import AuditEntry
-from server.desk.models import Job
 from server.extensions import db
+from tests.helpers import job_row
 from tests.sync.conftest import Device, note
 
 
@@ -20,14 +20,6 @@ def _held_description_conflict(client, world, tech1):
         phone.mutation("update_job", job_id=job, fields={"description": {"from": None, "to": "B"}})
     )
     return body["results"][0]["conflicts"][0]
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
 
 
 def test_admin_lists_open_conflicts_and_sees_both_sides(client, world, tech1):
@@ -56,7 +48,7 @@ def test_resolving_with_the_device_value_applies_it_is_audited_and_reaches_devic
     )
     assert r.status_code == 200
     assert (r.get_json()["status"], r.get_json()["resolved_value"]) == ("resolved", "B")
-    assert _job(app, world.ids["job1"]).description == "B"
+    assert job_row(app, world.ids["job1"]).description == "B"
     with app.app_context():
         entry = db.session.scalars(
             sa.select(AuditEntry).where(AuditEntry.action == "resolve_conflict")
@@ -87,7 +79,7 @@ def test_resolving_with_a_merged_value_validates_and_applies_it(app, client, wor
         json={"choice": "merged", "value": "A；B"},
     )
     assert r.status_code == 200
-    assert _job(app, world.ids["job1"]).description == "A；B"
+    assert job_row(app, world.ids["job1"]).description == "A；B"
 
 
 def test_keeping_the_server_value_changes_nothing(app, client, world, tech1):
@@ -98,7 +90,7 @@ def test_keeping_the_server_value_changes_nothing(app, client, world, tech1):
         json={"choice": "server"},
     )
     assert r.status_code == 200 and r.get_json()["resolution"] == "server"
-    assert _job(app, world.ids["job1"]).description == "A"
+    assert job_row(app, world.ids["job1"]).description == "A"
 
 
 def test_taking_the_technicians_side_of_a_reassignment_gives_the_job_back(
@@ -117,7 +109,7 @@ def test_taking_the_technicians_side_of_a_reassignment_gives_the_job_back(
         f"/api/sync/conflicts/{cid}/resolve", headers=world.auth("admin"), json={"choice": "client"}
     )
     assert r.status_code == 200
-    assert str(_job(app, job).technician_id) == world.ids["tech1"]
+    assert str(job_row(app, job).technician_id) == world.ids["tech1"]
 
 
 def test_unknown_conflict_is_a_404(client, world):

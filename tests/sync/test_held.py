@@ -6,11 +6,10 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
-from server.desk.models import Job
 from server.extensions import db
 from server.field.models import FeeLine, Note, Visit
 from server.sync.models import SyncConflict
-from tests.helpers import assert_problem
+from tests.helpers import assert_problem, job_row, set_job
 from tests.sync.conftest import NOW, Device, count, new_id, note
 
 
@@ -23,23 +22,6 @@ def _conflicts(app, **filters):
             db.session.expunge(row)
         db.session.remove()
         return rows
-
-
-def _set(app, job_id, **values):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        for key, value in values.items():
-            setattr(job, key, value)
-        db.session.commit()
-        db.session.remove()
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
 
 
 def describe(device, job, seen, text):
@@ -67,7 +49,7 @@ def test_every_devices_held_value_keeps_its_own_row_client_and_mutation(app, cli
         (phones[2].client_id, 1, "C"),
         (phones[1].client_id, 3, "D"),
     }
-    assert _job(app, job).description == "A"
+    assert job_row(app, job).description == "A"
 
 
 def test_a_held_completion_is_not_overwritten_by_evidence_pushed_after_it(
@@ -133,7 +115,7 @@ def test_a_no_show_on_a_job_that_moved_on_is_held_and_charges_nobody_until_accep
 
 def test_a_completed_job_is_not_open_to_device_edits(app, client, world, tech1):
     job = world.ids["job1"]
-    _set(app, job, status="completed", completed_at=datetime.now(UTC), kind="consultation")
+    set_job(app, job, status="completed", completed_at=datetime.now(UTC), kind="consultation")
     body = tech1.push(
         tech1.mutation(
             "update_job", job_id=job, fields={"fault_category": {"from": None, "to": "misuse"}}
@@ -149,7 +131,7 @@ def test_a_completed_job_is_not_open_to_device_edits(app, client, world, tech1):
         ("conflict", "completed"),
         ("duplicate", None),
     ]
-    after = _job(app, job)
+    after = job_row(app, job)
     assert (after.status, after.fault_category) == ("completed", None)  # who pays: unchanged
     assert count(app, Note) == 1  # evidence is kept
     (edit,) = _conflicts(app, field="fault_category")
@@ -162,5 +144,5 @@ def test_a_completed_job_is_not_open_to_device_edits(app, client, world, tech1):
         headers=world.auth("dispatcher"),
     )
     assert r.status_code == 200
-    after = _job(app, job)
+    after = job_row(app, job)
     assert (after.status, after.completed_at) == ("in_progress", None)

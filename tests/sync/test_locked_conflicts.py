@@ -10,6 +10,7 @@ from server.audit.models import AuditEntry
 from server.desk.models import Job
 from server.extensions import db
 from server.sync.models import SyncConflict
+from tests.helpers import job_row
 from tests.sync.conftest import note
 
 LOCKED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
@@ -21,14 +22,6 @@ def _lock(app, job_id, diagnosis="原诊断"):
         job.locked_at, job.diagnosis = LOCKED, diagnosis
         db.session.commit()
         db.session.remove()
-
-
-def _job(app, job_id):
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
 
 
 def _audit(app, cid):
@@ -80,7 +73,7 @@ def test_a_field_held_by_a_lock_is_settled_like_any_conflict(
     r = _resolve(client, world, cid, **body)
     assert r.status_code == 200, r.get_json()
     assert (r.get_json()["resolution"], r.get_json()["resolved_value"]) == (choice, expected)
-    job = _job(app, world.ids["job1"])
+    job = job_row(app, world.ids["job1"])
     assert job.diagnosis == expected
     assert job.locked_at == LOCKED  # the job stays locked; only the field was overridden
     entry = _audit(app, cid)
@@ -102,7 +95,7 @@ def test_client_on_a_locked_evidence_conflict_unlocks_the_job_so_held_work_can_l
     cid = _locked_evidence_conflict(app, world, tech1)
     r = _resolve(client, world, cid, choice="client")
     assert r.status_code == 200 and r.get_json()["resolved_value"] is None
-    assert _job(app, world.ids["job1"]).locked_at is None
+    assert job_row(app, world.ids["job1"]).locked_at is None
     assert _audit(app, cid).data["locked_override"] is True
     # Unlocked, the technician's next edit applies normally.
     body = tech1.push(
@@ -120,7 +113,7 @@ def test_server_on_a_locked_evidence_conflict_keeps_the_lock(app, client, world,
     r = _resolve(client, world, cid, choice="server")
     assert r.status_code == 200
     assert r.get_json()["resolved_value"] == LOCKED.isoformat()
-    assert _job(app, world.ids["job1"]).locked_at == LOCKED
+    assert job_row(app, world.ids["job1"]).locked_at == LOCKED
     assert _audit(app, cid).data["locked_override"] is False
 
 
@@ -128,14 +121,14 @@ def test_merged_on_a_locked_evidence_conflict_sets_the_admins_lock_time(app, cli
     cid = _locked_evidence_conflict(app, world, tech1)
     r = _resolve(client, world, cid, choice="merged", value="2026-11-26T09:30:00+08:00")
     assert r.status_code == 200, r.get_json()
-    assert _job(app, world.ids["job1"]).locked_at == datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
+    assert job_row(app, world.ids["job1"]).locked_at == datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
 
 
 def test_a_bad_lock_time_is_a_422_and_changes_nothing(app, client, world, tech1):
     cid = _locked_evidence_conflict(app, world, tech1)
     r = _resolve(client, world, cid, choice="merged", value="next tuesday")
     assert r.status_code == 422 and r.get_json()["errors"]["value"]
-    assert _job(app, world.ids["job1"]).locked_at == LOCKED
+    assert job_row(app, world.ids["job1"]).locked_at == LOCKED
     assert (
         client.get(f"/api/sync/conflicts/{cid}", headers=world.auth("admin")).get_json()["status"]
         == "open"
@@ -146,7 +139,7 @@ def test_a_dispatcher_may_keep_a_lock_but_not_override_it(app, client, world, te
     cid = _locked_field_conflict(app, world, tech1)
     r = _resolve(client, world, cid, who="dispatcher", choice="client")
     assert r.status_code == 403 and r.get_json()["type"].endswith("locked-job-needs-admin")
-    assert _job(app, world.ids["job1"]).diagnosis == "原诊断"
+    assert job_row(app, world.ids["job1"]).diagnosis == "原诊断"
     r = _resolve(client, world, cid, who="dispatcher", choice="server")
     assert r.status_code == 200
 

@@ -10,15 +10,8 @@ from server.desk.models import Job
 from server.extensions import db
 from server.field.models import Note, Photo
 from server.sync.models import SyncConflict
+from tests.helpers import job_row
 from tests.sync.conftest import Device, count, note, photo
-
-
-def _job(app, job_id) -> Job:
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(job_id))
-        db.session.expunge(job)
-        db.session.remove()
-        return job
 
 
 def _conflicts(app, **filters):
@@ -43,7 +36,7 @@ def test_two_devices_editing_different_fields_both_apply(app, client, world, tec
     b = phone.push(edit(phone, job, fault_category=(None, "joint_loose")))
     assert a["results"][0]["status"] == "applied"
     assert b["results"][0]["status"] == "applied"
-    row = _job(app, job)
+    row = job_row(app, job)
     assert (row.diagnosis, row.fault_category) == ("进水接头松动", "joint_loose")
     assert _conflicts(app) == []
 
@@ -56,7 +49,7 @@ def test_same_field_held_for_an_admin_when_the_policy_says_so(app, client, world
     result = body["results"][0]
     assert result["status"] == "conflict"
     assert result["fields"] == {"description": "held"}
-    assert _job(app, job).description == "客户要求加装前置过滤器"
+    assert job_row(app, job).description == "客户要求加装前置过滤器"
     (conflict,) = _conflicts(app, status="open")
     assert conflict.field == "description"
     assert conflict.base is None
@@ -73,14 +66,14 @@ def test_same_field_observed_on_site_technician_wins_and_is_recorded(app, client
     body = phone.push(edit(phone, job, diagnosis=(None, "接头渗水")))
     assert body["results"][0]["status"] == "merged"
     assert body["results"][0]["fields"] == {"diagnosis": "client_won"}
-    assert _job(app, job).diagnosis == "接头渗水"
+    assert job_row(app, job).diagnosis == "接头渗水"
     (conflict,) = _conflicts(app)
     assert (conflict.status, conflict.resolution) == ("resolved", "policy_client")
 
 
 def test_schedule_is_office_wins_while_other_fields_still_apply(app, client, world, tech1):
     job = world.ids["job1"]
-    before = _job(app, job)
+    before = job_row(app, job)
     office = world.auth("dispatcher")
     new_start = "2026-12-01T01:00:00+00:00"
     r = client.post(
@@ -101,7 +94,7 @@ def test_schedule_is_office_wins_while_other_fields_still_apply(app, client, wor
     result = body["results"][0]
     assert result["status"] == "merged"
     assert result["fields"] == {"window_start": "server_won", "diagnosis": "applied"}
-    row = _job(app, job)
+    row = job_row(app, job)
     assert row.window_start.isoformat() == new_start
     assert row.diagnosis == "压力偏高"
 
@@ -123,7 +116,7 @@ def test_bad_values_and_unknown_fields_reject_the_whole_edit(app, world, tech1):
     assert [r["status"] for r in body["results"]] == ["rejected", "rejected"]
     assert "fault_category" in body["results"][0]["errors"]
     assert "technician_id" in body["results"][1]["errors"]
-    assert _job(app, job).diagnosis is None
+    assert job_row(app, job).diagnosis is None
 
 
 def test_work_on_a_job_reassigned_while_offline_is_kept_and_raises_a_conflict(
@@ -147,7 +140,7 @@ def test_work_on_a_job_reassigned_while_offline_is_kept_and_raises_a_conflict(
     assert statuses == ["conflict", "conflict", "conflict"]
     assert count(app, Photo, id=uuid.UUID(shot["id"])) == 1
     assert count(app, Note) == 1
-    assert _job(app, job).diagnosis is None  # held, not applied
+    assert job_row(app, job).diagnosis is None  # held, not applied
     opened = _conflicts(app, status="open")
     assert {(c.field, c.reason) for c in opened} == {
         ("technician_id", "reassigned"),
@@ -181,7 +174,7 @@ def test_edits_to_a_locked_job_become_conflicts(app, world, tech1):
         db.session.commit()
     body = tech1.push(edit(tech1, job, diagnosis=(None, "补充")))
     assert body["results"][0]["status"] == "conflict"
-    assert _job(app, job).diagnosis is None
+    assert job_row(app, job).diagnosis is None
     (c,) = _conflicts(app, status="open")
     assert (c.field, c.reason) == ("diagnosis", "locked")
 
@@ -235,7 +228,7 @@ def test_an_edit_the_database_refuses_leaves_no_trace_in_the_change_log(
     )
     assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
     assert body["results"][0]["reason"] == "constraint"
-    assert _job(app, job).diagnosis is None
+    assert job_row(app, job).diagnosis is None
     with app.app_context():
         entities = db.session.scalars(
             sa.select(ChangeLog.entity).where(ChangeLog.seq > logged)
@@ -248,7 +241,7 @@ def test_a_window_edit_that_would_end_before_the_office_moved_start_is_held_and_
     app, client, world, tech1
 ):
     job = world.ids["job1"]
-    before = _job(app, job)
+    before = job_row(app, job)
     start, end = before.window_start, before.window_end  # a two-hour window
     office = Device(client, world.auth("dispatcher"))
     moved = start + timedelta(hours=1)
@@ -265,7 +258,7 @@ def test_a_window_edit_that_would_end_before_the_office_moved_start_is_held_and_
     )["results"][0]
     assert result["status"] == "conflict"
     assert result["fields"] == {"window_end": "held", "diagnosis": "applied"}
-    after = _job(app, job)
+    after = job_row(app, job)
     assert (after.window_start, after.window_end, after.diagnosis) == (moved, end, "滤芯堵塞")
     (held,) = _conflicts(app, field="window_end", status="open")
     assert [str(held.id)] == result["conflicts"]
@@ -275,7 +268,7 @@ def test_a_window_edit_that_would_end_before_the_office_moved_start_is_held_and_
 
 def test_a_window_the_device_itself_sends_backwards_is_refused_whole(app, world, tech1):
     job = world.ids["job1"]
-    before = _job(app, job)
+    before = job_row(app, job)
     result = tech1.push(
         edit(
             tech1,
@@ -286,4 +279,4 @@ def test_a_window_the_device_itself_sends_backwards_is_refused_whole(app, world,
         )
     )["results"][0]
     assert (result["status"], result["reason"]) == ("rejected", "invalid_args")
-    assert _job(app, job).diagnosis is None
+    assert job_row(app, job).diagnosis is None
