@@ -84,8 +84,19 @@ def _register_blueprints(app: Flask) -> None:
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
+    from server.warranty.api import bp as warranty_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, jobs_bp, field_bp, media_bp, sync_bp):
+    for bp in (
+        health_bp,
+        auth_bp,
+        dealers_bp,
+        desk_bp,
+        jobs_bp,
+        field_bp,
+        media_bp,
+        sync_bp,
+        warranty_bp,
+    ):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).

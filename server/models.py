@@ -16,7 +16,7 @@ from server.field.models import (
 )
 from server.media.models import MediaObject, MediaUpload
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
-from server.warranty.models import WarrantyRecord
+from server.warranty.models import FilterChange, LiabilityDecision, WarrantyRecord
 
 __all__ = [
     "AuditEntry",
@@ -26,7 +26,9 @@ __all__ = [
     "Dealer",
     "DeviceToken",
     "FeeLine",
+    "FilterChange",
     "Job",
+    "LiabilityDecision",
     "LoginAttempt",
     "Measurement",
     "MediaObject",
