@@ -56,7 +56,7 @@ def history(unit, timezone: str, *, exclude_job=None) -> list[dict]:
     return sorted(events, key=lambda e: (e["on"], e["kind"] != "installation"))
 
 
-def _waiver_signed(unit_id, timezone: str, as_of: date, exclude_job) -> bool:
+def _waiver_signed(unit_id, timezone: str, as_of: date | None, exclude_job) -> bool:
     """A live pressure-valve waiver signed on another job of the unit by `as_of`."""
     query = (
         sa.select(Signature.signed_at)
@@ -71,20 +71,21 @@ def _waiver_signed(unit_id, timezone: str, as_of: date, exclude_job) -> bool:
     if exclude_job is not None:
         # A waiver signed on the visit that repairs the fault came after the fault.
         query = query.where(Job.id != exclude_job)
-    return any(local_date(at, timezone) <= as_of for at in db.session.scalars(query))
+    signed = [local_date(at, timezone) for at in db.session.scalars(query)]
+    return any(as_of is None or day <= as_of for day in signed)
 
 
 def unit_facts(
-    unit, as_of: date, timezone: str, *, exclude_job=None, events: list | None = None
+    unit, as_of: date | None, timezone: str, *, exclude_job=None, events: list | None = None
 ) -> UnitFacts:
-    """The unit as it stood on `as_of` (the day a fault was found, or today).
+    """The unit as it stood on `as_of` (the day a fault was found); None: as recorded now.
 
     `exclude_job`: the job being decided; its own work came after its fault. `events`:
     the unit's history when the caller has it already (saves the queries).
     """
     if events is None:
         events = history(unit, timezone, exclude_job=exclude_job)
-    events = [e for e in events if e["on"] <= as_of]
+    events = [e for e in events if as_of is None or e["on"] <= as_of]
 
     def last(kind: str, by: tuple[str, ...]) -> date | None:
         days = [e["on"] for e in events if e["kind"] == kind and e["by"] in by]

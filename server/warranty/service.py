@@ -5,7 +5,8 @@ others. Raises server.exceptions; flushes, never commits.
 dealer's device shows). It runs whenever what the record is computed from changes: a
 unit created, changed or deleted (desk/service.py), a job of it completed
 (field/service.py), a filter change recorded or retracted (here), the dealer's policy
-changed (dealers/service.py). Writers hold the unit's row lock, so two never race.
+changed (dealers/service.py). Writers hold the unit's row lock, so two never race (a
+policy change excepted: a clash there is a stale version, answered 503 and retried).
 `record_of(unit, reader)` answers the whole record, computed afresh, for the API.
 """
 
@@ -51,11 +52,12 @@ def today_for(policy: dict):
 
 
 def summary(unit: Unit) -> dict:
-    """The record's columns, as of today in the dealer's time zone."""
+    """The record's columns, from everything on record (a job completed a few minutes
+    "ahead" by a device's clock, past midnight, counts at once)."""
     policy = policy_of_unit(unit)
-    tz, today = policy["timezone"], today_for(policy)
-    events = [e for e in history(unit, tz) if e["on"] <= today]
-    facts = unit_facts(unit, today, tz, events=events)
+    tz = policy["timezone"]
+    events = history(unit, tz)
+    facts = unit_facts(unit, None, tz, events=events)
     span = periods(facts, policy)
     changes = [e for e in events if e["kind"] == "filter_change"]
     return {
@@ -117,7 +119,7 @@ def record_of(unit: Unit, reader) -> dict:
     policy = policy_of_unit(unit)
     tz, today = policy["timezone"], today_for(policy)
     everything = history(unit, tz)
-    facts = unit_facts(unit, today, tz, events=everything)
+    facts = unit_facts(unit, None, tz, events=everything)
     span = periods(facts, policy)
     readable = set(db.session.scalars(rules.job_ids(reader).where(Job.unit_id == unit.id)))
     events = []
@@ -128,7 +130,7 @@ def record_of(unit: Unit, reader) -> dict:
         if "filter_change_id" in event:
             shown["filter_change_id"] = event["filter_change_id"]
         events.append(shown)
-    changes = [e for e in everything if e["kind"] == "filter_change" and e["on"] <= today]
+    changes = [e for e in everything if e["kind"] == "filter_change"]
     return {
         "unit_id": unit.id,
         "dealer_id": unit.dealer_id,
