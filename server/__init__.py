@@ -85,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
+    from server.warranty.api import bp as warranty_bp
 
     for bp in (
         health_bp,
@@ -96,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
         evidence_bp,
         media_bp,
         sync_bp,
+        warranty_bp,
     ):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
@@ -117,12 +119,15 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _wire_evidence() -> None:
-    """An evidence package waits for its photos: the media worker tells it (idempotent)."""
+    """An evidence package waits for its photos (the media worker tells it) and records who
+    pays (warranty tells it), without evidence importing either (idempotent)."""
     from server.evidence import service as evidence
     from server.media import processing
+    from server.warranty import decisions
 
     if evidence.media_ready not in processing.ON_PROCESSED:
         processing.ON_PROCESSED.append(evidence.media_ready)
+    evidence.CONTRIBUTORS["liability"] = decisions.for_evidence
 
 
 def _bounded_lock_waits(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """Demo data: two dealers, six users (password `demo`), twenty customers in Hangzhou, jobs."""
 
 import random
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -11,7 +11,7 @@ from server.dealers.models import Dealer
 from server.dealers.policy import load_policy
 from server.desk.models import JOB_KINDS, Customer, Job, ServiceRequest, Unit
 from server.extensions import db
-from server.warranty.models import WarrantyRecord
+from server.warranty.service import refresh as refresh_warranty
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - README says so, and says to change it
 
@@ -82,20 +82,9 @@ def load(seed: int = 7) -> dict:
             installed_on=purchase + timedelta(days=3) if i % 9 else None,
             shipped_with_prv=i % 4 == 0,
         )
-        months = dealer.policy["warranty"]["unit_months"]
         db.session.add_all([customer, unit])
         db.session.flush()
-        db.session.add(
-            WarrantyRecord(
-                unit_id=unit.id,
-                dealer_id=dealer.id,
-                starts_on=purchase,
-                ends_on=_add_months(purchase, months),
-                wearing_parts_end_on=_add_months(
-                    purchase, dealer.policy["warranty"]["wearing_part_months"]
-                ),
-            )
-        )
+        refresh_warranty(unit)
         kind = JOB_KINDS[i % len(JOB_KINDS)]
         day = today + timedelta(days=i % 2)
         start_hour = 9 + (i // 2) % 8
@@ -130,12 +119,3 @@ def load(seed: int = 7) -> dict:
     db.session.add_all(jobs)
     db.session.commit()
     return {"dealers": 2, "users": len(users), "customers": 20, "jobs": len(jobs)}
-
-
-def _add_months(day: date, months: int) -> date:
-    """Same day number `months` later, clamped to the month's end."""
-    import calendar
-
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

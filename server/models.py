@@ -17,7 +17,7 @@ from server.field.models import (
 )
 from server.media.models import MediaObject, MediaUpload
 from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation, SyncState
-from server.warranty.models import WarrantyRecord
+from server.warranty.models import FilterChange, LiabilityDecision, WarrantyRecord
 
 __all__ = [
     "AuditEntry",
@@ -28,7 +28,9 @@ __all__ = [
     "DeviceToken",
     "EvidencePackage",
     "FeeLine",
+    "FilterChange",
     "Job",
+    "LiabilityDecision",
     "LoginAttempt",
     "Measurement",
     "MediaObject",

@@ -4,7 +4,7 @@ One row per completion of a job: waiting for its media, then built once with a c
 manifest and its SHA-256 (never changed after; a later completion is the next version).
 
 Revision ID: j0a0evidence0011
-Revises: g7a0privacy0008
+Revises: h8a0warranty0009
 Create Date: 2026-11-26 03:00:00
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "j0a0evidence0011"
-down_revision = "g7a0privacy0008"
+down_revision = "h8a0warranty0009"
 branch_labels = None
 depends_on = None
 

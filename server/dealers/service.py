@@ -8,6 +8,7 @@ from server.dealers.models import Dealer
 from server.dealers.policy import default_policy, load_policy
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
+from server.warranty import service as warranty
 
 
 def policy_of(dealer_id) -> dict:
@@ -36,6 +37,8 @@ def replace_policy(dealer: Dealer, document: dict) -> dict:
     record("update_policy", "dealer", dealer.id, {"before": dealer.policy, "after": policy})
     dealer.policy_doc = policy
     db.session.flush()
+    # Warranty periods are counted by the policy: the dealer's records are recounted.
+    warranty.refresh_dealer(dealer.id)
     return policy
 
 

@@ -16,6 +16,7 @@ from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
 from server.field.models import EVIDENCE, Note, Visit
+from server.warranty import service as warranty
 
 # Requests that are still being handled follow their unit to a new dealer.
 OPEN_REQUEST_STATUSES = ("new", "acknowledged", "scheduled")
@@ -75,7 +76,9 @@ def create_unit(args: dict) -> Unit:
     _existing(Customer, args["customer_id"], "customer_id")
     _existing(Dealer, args["dealer_id"], "dealer_id")
     _check_serial_free(args["serial"])
-    return _create(Unit, args, lambda row: {"serial": row.serial})
+    unit = _create(Unit, args, lambda row: {"serial": row.serial})
+    warranty.refresh(unit)
+    return unit
 
 
 def update_unit(unit: Unit, args: dict) -> Unit:
@@ -96,6 +99,8 @@ def update_unit(unit: Unit, args: dict) -> Unit:
     if moved:
         _follow_the_unit(unit)
     db.session.flush()
+    # Dates, proof of purchase or the dealer (and so its policy) may have changed.
+    warranty.refresh(unit)
     return unit
 
 
@@ -253,3 +258,5 @@ def delete_row(row) -> None:
     row.deleted_at = utcnow()
     record("delete", type(row).__tablename__.removesuffix("s"), row.id)
     db.session.flush()
+    if isinstance(row, Unit):
+        warranty.refresh(row)  # its record becomes a tombstone for devices too

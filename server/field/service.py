@@ -32,6 +32,7 @@ from server.field.models import (
 )
 from server.field.vocab import to_base
 from server.media.signatures import store_signature
+from server.warranty import decisions as warranty_decisions
 
 NO_SHOW_TEXT = "客户不在，空跑费 / customer absent: no-show fee"
 
@@ -218,7 +219,8 @@ def correct_visit(job, visit: Visit, changes: dict, actor) -> Visit:
 
 
 def complete_job(job, completed_at, actor) -> None:
-    """Complete under the dealer's completion rules; an installation dates the unit."""
+    """Complete under the dealer's completion rules; an installation dates the unit; the
+    unit's warranty record follows, and a fault gets its liability decision."""
     policy = policy_of(job.dealer_id)
     lifecycle.complete(job, completed_at, actor, lambda: missing_items(job, policy))
     unit = job.unit_id and db.session.get(
@@ -226,6 +228,8 @@ def complete_job(job, completed_at, actor) -> None:
     )
     if job.kind == "installation" and unit and unit.installed_on is None:
         unit.installed_on = completed_at.astimezone(ZoneInfo(policy["timezone"])).date()
+    # Under the unit's lock taken above: the warranty record, then who pays (warranty/).
+    warranty_decisions.after_completion(job, actor)
     db.session.flush()
     audit("complete", "job", job.id, {"completed_at": jsonable(completed_at)})
     # What the dealer receives: built now, or once the last photo is in.

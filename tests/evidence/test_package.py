@@ -191,3 +191,29 @@ def test_a_downloaded_package_verifies_and_any_flipped_byte_fails(client, world,
         _rewrite(original, bad, change)
         result = _verify(bad)
         assert result.returncode == 1, (what, result.stdout)
+
+
+def test_a_repairs_package_records_who_pays_and_the_rule_that_decided(app, client, world):
+    from tests.helpers import set_job
+    from tests.sync.conftest import answer, signature
+
+    set_job(app, world.ids["job1"], kind="repair")
+    device = install(client, world, complete=False)["device"]
+    job = world.ids["job1"]
+    device.push(
+        device.mutation(
+            "update_job",
+            job_id=job,
+            fields={
+                "diagnosis": {"from": None, "to": "滤瓶爆裂"},
+                "fault_category": {"from": None, "to": "bottle_burst"},
+            },
+        ),
+        device.mutation("answer_checklist", **answer(job, "test_run", True)),
+        device.mutation("add_signature", **signature(job, "repair_slip")),
+        device.mutation("complete_job", job_id=job, completed_at="2026-11-25T12:00:00+08:00"),
+    )
+    manifest = evidence(client, world, job).get_json()["manifest"]
+    decision = manifest["liability"]
+    assert (decision["fault_category"], decision["charge"]) == ("bottle_burst", "free")
+    assert decision["rule"] in ("L2", "W1") and decision["explanation"]["zh-CN"]
