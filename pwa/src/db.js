@@ -13,6 +13,7 @@ export const JOB_RECORDS = [
   'fee_lines',
   'job_notes',
   'sync_conflicts',
+  'liability_decisions',
 ];
 export const CONTEXT = ['customers', 'units', 'warranty_records', 'dealers'];
 export const SYNCED = ['jobs', ...CONTEXT, ...JOB_RECORDS];
@@ -23,6 +24,8 @@ export function userDb(userId) {
   if (!opened.has(userId)) {
     const db = new Dexie(`purifier-${userId}`);
     const records = Object.fromEntries(JOB_RECORDS.map((name) => [name, 'id, job_id']));
+    const v1 = { ...records };
+    delete v1.liability_decisions;
     db.version(1).stores({
       meta: 'key',
       jobs: 'id, status, window_start',
@@ -30,7 +33,7 @@ export function userDb(userId) {
       units: 'id',
       warranty_records: 'id, unit_id',
       dealers: 'id',
-      ...records,
+      ...v1,
       photos: 'id, job_id, sha256',
       // Mutations not yet answered by the server, in mutation_id order.
       outbox: 'mutation_id',
@@ -39,6 +42,8 @@ export function userDb(userId) {
       // Photo bytes until the server has them (and a thumbnail for the screens).
       blobs: 'sha256, state, job_id',
     });
+    // Who pays for a job's fault (server/warranty/), synced since version 2.
+    db.version(2).stores({ liability_decisions: 'id, job_id' });
     opened.set(userId, db);
   }
   return opened.get(userId);

@@ -4,6 +4,7 @@ import { html } from '../ui/html.js';
 import { t } from '../i18n.js';
 import { Answer, Photos, Section, Signature } from './parts.js';
 import { Diagnosis, Fees, Parts } from './editors.js';
+import { Liability } from '../views/warranty.js';
 
 export function Repair({ ctx }) {
   const { job, records } = ctx.bundle;
@@ -17,6 +18,7 @@ export function Repair({ ctx }) {
       <${Parts} ctx=${ctx} />
     <//>
     <${Section} id="fees" title=${t('feesTitle')} done=${records.fee_lines.length > 0}>
+      <${Liability} decision=${records.liability_decisions[0]} />
       <${Fees} ctx=${ctx} />
     <//>
     <${Section} id="test" title=${t('testRunTitle')} done=${facts.answers.test_run === true}>

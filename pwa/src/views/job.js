@@ -6,21 +6,13 @@ import { useData, useDb } from '../ui/hooks.js';
 import { go } from '../ui/router.js';
 import { ask } from '../ui/dialog.js';
 import { t } from '../i18n.js';
-import { date, day, time, yuan } from '../format.js';
+import { day, time, yuan } from '../format.js';
 import { currentVisit, loadJob, OPEN } from '../data.js';
 import { enqueue, uuid } from '../sync/outbox.js';
+import { Liability, WarrantyHistory, WarrantyStatus } from './warranty.js';
 
 function mapLink(address) {
   return `https://uri.amap.com/search?keyword=${encodeURIComponent(address)}`;
-}
-
-function Warranty({ warranty, unit }) {
-  if (warranty?.ends_on) {
-    const end = warranty.extended_to && warranty.extended_to > warranty.ends_on ? warranty.extended_to : warranty.ends_on;
-    const inside = end >= new Date().toISOString().slice(0, 10);
-    return html`<span class=${inside ? 'ok' : 'bad'}>${t(inside ? 'warrantyUntil' : 'warrantyOut', { date: date(end) })}</span>`;
-  }
-  return html`<span>${unit?.purchase_date ? `${t('purchased')} ${date(unit.purchase_date)} · ` : ''}${t('warrantyUnknown')}</span>`;
 }
 
 function Row({ label, children }) {
@@ -99,9 +91,10 @@ export function JobDetail({ id }) {
       <${Row} label=${t('address')}>${address}
         ${address ? html` <a class="map" href=${mapLink(address)} target="_blank" rel="noopener noreferrer">${t('map')}</a>` : null}<//>
       <${Row} label=${t('unit')}>${unit ? `${unit.model} · ${t('serial')} ${unit.serial}` : '—'}<//>
-      <${Row} label=${t('warranty')}><${Warranty} warranty=${warranty} unit=${unit} /><//>
+      <${Row} label=${t('warranty')}><${WarrantyStatus} warranty=${warranty} unit=${unit} /><//>
       ${job.description ? html`<${Row} label=${t('description')}>${job.description}<//>` : null}
     </div>
+    <${Liability} decision=${records.liability_decisions[0]} />
     <div class="actions">
       ${open && !visit ? html`<button type="button" class="weui-btn weui-btn_primary" onClick=${start}>${t('startVisit')}</button>` : null}
       <button type="button" class=${`weui-btn ${visit || !open ? 'weui-btn_primary' : 'weui-btn_default'}`}
@@ -115,6 +108,7 @@ export function JobDetail({ id }) {
           ${t('visitArrived', { time: `${day(v.arrived_at)} ${time(v.arrived_at)}` })}${v.outcome ? ` · ${v.outcome}` : ''}</div></div>`)}
         ${bundle.otherJobs.map((j) => html`<a class="weui-cell weui-cell_access" key=${j.id} href=${`#/job/${j.id}`}>
           <div class="weui-cell__bd">${t(`k_${j.kind}`)} · ${t(`st_${j.status}`)}</div></a>`)}
+        <${WarrantyHistory} warranty=${warranty} />
       </div>
     </section>
     <${Notes} bundle=${bundle} db=${db} />
