@@ -3,6 +3,7 @@
 from server.audit.models import AuditEntry
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.dealers.models import Dealer
+from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.field.models import (
     ChecklistAnswer,
@@ -24,6 +25,7 @@ __all__ = [
     "ChecklistAnswer",
     "Customer",
     "Dealer",
+    "DeliveryAttempt",
     "DeviceToken",
     "FeeLine",
     "Job",
@@ -32,6 +34,7 @@ __all__ = [
     "MediaObject",
     "MediaUpload",
     "Note",
+    "OutboxEvent",
     "PartUsed",
     "Photo",
     "ServiceRequest",
@@ -44,4 +47,5 @@ __all__ = [
     "User",
     "Visit",
     "WarrantyRecord",
+    "WebhookEndpoint",
 ]
