@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from server import models  # noqa: F401
     from server.auth.api import bp as auth_bp
     from server.dealers.api import bp as dealers_bp
+    from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
     from server.desk.job_api import bp as jobs_bp
     from server.field.api import bp as field_bp
@@ -85,7 +86,17 @@ def _register_blueprints(app: Flask) -> None:
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
 
-    for bp in (health_bp, auth_bp, dealers_bp, desk_bp, jobs_bp, field_bp, media_bp, sync_bp):
+    for bp in (
+        health_bp,
+        auth_bp,
+        dealers_bp,
+        delivery_bp,
+        desk_bp,
+        jobs_bp,
+        field_bp,
+        media_bp,
+        sync_bp,
+    ):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).
