@@ -57,6 +57,9 @@ def from_environment() -> dict:
         "PWA_BUILD": os.environ.get("PWA_BUILD", str(ROOT / "pwa" / "build")),
         # Reverse proxies in front that append X-Forwarded-For (0: none, headers ignored).
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
+        # Where photos are derived: "worker" (`flask worker`, the default: a restart loses
+        # nothing), "thread" (in the receiving process), "inline" (within the request: tests).
+        "MEDIA_PROCESSING": os.environ.get("MEDIA_PROCESSING", "worker"),
         # Webhooks (docs/delivery.md). Seconds before each retry; past the last, dead letter.
         "WEBHOOK_RETRY_SCHEDULE": os.environ.get("WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE),
         "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10)),

@@ -1,4 +1,4 @@
-"""Several workers at once, and a worker killed mid-delivery."""
+"""Several workers, a killed worker, and the media work the worker took over from requests."""
 
 import os
 import signal
@@ -11,10 +11,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from server import config
 from server.delivery.models import OutboxEvent
 from server.extensions import db
+from server.media import processing
+from server.media.models import MediaObject
 from tests.conftest import database_url, is_postgres
 from tests.delivery.conftest import add_events, attempts, event, running_worker, wait_until
+from tests.media.images import jpeg, sha
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -95,3 +99,38 @@ def test_a_worker_killed_mid_delivery_loses_its_lease_and_the_next_one_delivers(
     assert cut.finished_at is None and cut.status_code is None  # the killed attempt
     assert done.status_code == 200
     assert all(r.verified_by == {"current"} for r in hooked.received)
+
+
+def test_media_processing_is_the_workers_by_default(monkeypatch):
+    monkeypatch.delenv("MEDIA_PROCESSING", raising=False)
+    assert config.from_environment()["MEDIA_PROCESSING"] == "worker"
+
+
+@pytest.fixture
+def worker_mode(app):
+    saved = app.config["MEDIA_PROCESSING"]
+    app.config["MEDIA_PROCESSING"] = "worker"
+    yield
+    app.config["MEDIA_PROCESSING"] = saved
+
+
+def test_media_pending_after_an_upload_is_derived_by_the_worker(app, client, world, worker_mode):
+    data = jpeg((1200, 900), seed=21)
+    response = client.put(
+        f"/api/media/{sha(data)}",
+        data=data,
+        headers={**world.auth("tech1"), "Content-Type": "image/jpeg"},
+    )
+    assert response.status_code == 201 and response.get_json()["status"] == "pending"
+    processing.wait_for_background()  # nothing was started in this process
+    with app.app_context():
+        assert db.session.get(MediaObject, sha(data)).status == "pending"
+
+    def ready():
+        with app.app_context():
+            return db.session.get(MediaObject, sha(data)).status == "ready"
+
+    with running_worker(app):
+        wait_until(ready, timeout=30, what="the worker to derive the photo")
+    with app.app_context():
+        assert db.session.get(MediaObject, sha(data)).display_width == 1200
