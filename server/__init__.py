@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from server import models  # noqa: F401
     from server.auth.api import bp as auth_bp
     from server.dealers.api import bp as dealers_bp
+    from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
     from server.desk.job_api import bp as jobs_bp
     from server.evidence.api import bp as evidence_bp
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         auth_bp,
         dealers_bp,
+        delivery_bp,
         desk_bp,
         jobs_bp,
         field_bp,

@@ -4,10 +4,13 @@ from marshmallow import ValidationError
 
 from server import demo
 from server.common import tx
+from server.delivery import worker
 from server.exceptions import DomainError
 
 
 def register(app: Flask) -> None:
+    worker.register(app)
+
     @app.cli.command("demo-data")
     @click.option("--if-empty", is_flag=True, help="Do nothing when users already exist.")
     def demo_data(if_empty):

@@ -7,6 +7,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("INSTANCE_PATH", ROOT / "instance"))
 
+# Seconds before each webhook retry, Standard-Webhooks-like (Svix's schedule, stretched):
+# 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 14 h, 14 h, 16 h: 11 attempts over 71.6 hours,
+# so a receiver down for a long weekend still gets its events; then dead letter.
+DEFAULT_RETRY_SCHEDULE = "5,300,1800,7200,18000,36000,36000,50400,50400,57600"
+
+
+def flag(value) -> bool:
+    """A boolean setting from the environment ('1', 'true', 'yes', 'on') or from Python."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
 
 def _secret_key(instance: Path) -> str:
     """Return SECRET_KEY, generating it once under instance/ so restarts keep sessions valid."""
@@ -50,6 +62,22 @@ def from_environment() -> dict:
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         # Reverse proxies in front that append X-Forwarded-For (0: none, headers ignored).
         "PROXY_HOPS": int(os.environ.get("PROXY_HOPS", 0)),
+        # Where photos are derived: "worker" (`flask worker`, the default: a restart loses
+        # nothing), "thread" (in the receiving process), "inline" (within the request: tests).
+        "MEDIA_PROCESSING": os.environ.get("MEDIA_PROCESSING", "worker"),
+        # Webhooks (docs/delivery.md). Seconds before each retry; past the last, dead letter.
+        "WEBHOOK_RETRY_SCHEDULE": os.environ.get("WEBHOOK_RETRY_SCHEDULE", DEFAULT_RETRY_SCHEDULE),
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", 10)),
+        # How long a worker holds an event it is sending; must exceed the timeout.
+        "WEBHOOK_LEASE_SECONDS": float(os.environ.get("WEBHOOK_LEASE_SECONDS", 120)),
+        # How long the previous secret still signs after a rotation.
+        "WEBHOOK_ROTATION_GRACE_SECONDS": float(
+            os.environ.get("WEBHOOK_ROTATION_GRACE_SECONDS", 24 * 3600)
+        ),
+        # Loopback, private and link-local webhook URLs: only for tests and local development.
+        "WEBHOOK_ALLOW_PRIVATE": flag(os.environ.get("WEBHOOK_ALLOW_PRIVATE", "")),
+        # How long an idle worker sleeps before it looks for work again.
+        "WORKER_POLL_SECONDS": float(os.environ.get("WORKER_POLL_SECONDS", 1)),
     }
 
 

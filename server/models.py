@@ -3,6 +3,7 @@
 from server.audit.models import AuditEntry
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.dealers.models import Dealer
+from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.evidence.models import EvidencePackage
 from server.field.models import (
@@ -25,6 +26,7 @@ __all__ = [
     "ChecklistAnswer",
     "Customer",
     "Dealer",
+    "DeliveryAttempt",
     "DeviceToken",
     "EvidencePackage",
     "FeeLine",
@@ -36,6 +38,7 @@ __all__ = [
     "MediaObject",
     "MediaUpload",
     "Note",
+    "OutboxEvent",
     "PartUsed",
     "Photo",
     "ServiceRequest",
@@ -48,4 +51,5 @@ __all__ = [
     "User",
     "Visit",
     "WarrantyRecord",
+    "WebhookEndpoint",
 ]

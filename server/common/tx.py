@@ -4,9 +4,9 @@ Work that must wait until the commit is durable (deriving images for photos a pu
 just recorded) is queued with `after_commit`; it runs after the commit and never turns
 a committed request into an error: a failure there is logged and rolled back. A
 rollback drops the queue. Exceptions, each documented where it happens: the chunked
-upload's write lease (media/uploads.py), the background media worker and a counted
-password try (auth/service.py) commit on their own, because another process must see
-their state before the request ends.
+upload's write lease (media/uploads.py), the background media worker, the delivery
+worker's claims (delivery/dispatch.py) and a counted password try (auth/service.py) commit
+on their own, because another process must see their state before the request ends.
 """
 
 import logging

@@ -16,7 +16,6 @@ class Dealer(Timestamps, db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(40))
     # The stored document may be partial (only what the dealer changed); read it via `policy`.
     policy_doc: Mapped[dict] = mapped_column(sa.JSON, nullable=False, default=dict)
-    webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
 
     @property
     def policy(self) -> dict:

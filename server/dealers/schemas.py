@@ -1,4 +1,4 @@
-from marshmallow import fields, validate
+from marshmallow import fields
 
 from server.common.schemas import OptionalText, StrictSchema, Text
 
@@ -7,7 +7,4 @@ class DealerSchema(StrictSchema):
     id = fields.UUID(dump_only=True)
     name = Text(120, required=True)
     contact_phone = OptionalText(40, load_default=None)
-    webhook_url = fields.Url(
-        load_default=None, allow_none=True, require_tld=False, validate=validate.Length(max=500)
-    )
     created_at = fields.AwareDateTime(dump_only=True)

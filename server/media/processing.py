@@ -149,11 +149,16 @@ def _put(store, blob: bytes) -> str:
 
 
 def schedule(sha256: str, app: Flask | None = None) -> None:
-    """Process in a background thread (default), now ("inline"), or not here ("off":
-    a separate `flask media process-pending` worker does it)."""
+    """Leave it to the worker (`MEDIA_PROCESSING=worker`, the default), or process in a
+    thread of this process ("thread"), or now, within the request ("inline": tests).
+
+    The worker (`flask worker`, server/delivery/worker.py) finds pending media in the
+    database, so a restart of this process loses none of it; a thread dies with it.
+    "off" is the older name of "worker".
+    """
     app = app or current_app._get_current_object()
-    mode = app.config.get("MEDIA_PROCESSING", "thread")
-    if mode == "off":
+    mode = app.config.get("MEDIA_PROCESSING", "worker")
+    if mode in ("worker", "off"):
         return
     if mode == "inline":
         process(sha256)
@@ -227,7 +232,8 @@ def photos_recorded(photos: list[tuple[str, str, object]]) -> None:
 
 
 def process_pending(limit: int = 100) -> int:
-    """Process what is pending or whose lease expired (CLI sweep; any process may run it)."""
+    """Process what is pending or whose lease expired (the worker's turn, the CLI sweep; any
+    process may run it); returns how many became ready."""
     stale = utcnow() - LEASE
     shas = db.session.scalars(
         sa.select(MediaObject.sha256)

@@ -1,5 +1,6 @@
-"""Several gunicorn worker processes on one database and media folder: nothing may
-assume one process. The server listens on 127.0.0.1 only and is stopped after the test."""
+"""Several gunicorn worker processes on one database and media folder, with the background
+worker (`flask worker`) deriving what they received, as in production: nothing may assume
+one process. The server listens on 127.0.0.1 only and is stopped after the test."""
 
 import os
 import socket
@@ -33,11 +34,21 @@ def server(app, media_root, tmp_path):
         "MEDIA_ROOT": str(media_root),
         "SECRET_KEY": "test-secret",
         "INSTANCE_PATH": str(tmp_path),
+        "MEDIA_PROCESSING": "worker",
+        "WORKER_POLL_SECONDS": "0.2",
     }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [str(gunicorn), "--workers", "2", "--threads", "2", "--timeout", "60"]
     proc = subprocess.Popen(
         [*command, "--bind", f"127.0.0.1:{port}", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    flask = Path(sys.executable).with_name("flask")
+    worker = subprocess.Popen(
+        [str(flask), "--app", "wsgi", "worker"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -56,12 +67,13 @@ def server(app, media_root, tmp_path):
             pytest.fail("gunicorn did not start")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        for process in (proc, worker):
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
 
 
 def test_concurrent_uploads_across_processes_store_once_and_finish_processing(server, world):
