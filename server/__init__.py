@@ -8,12 +8,14 @@ from flask.wrappers import Request
 
 from server import config, errors
 from server.common import actor, tx
+from server.common.jsonbody import StrictJSONProvider
 from server.extensions import api, db, migrate
 
 __version__ = "0.1.0"
 
 
 class JsonRequest(Request):
+    # get_json reads with StrictJSONProvider: NaN, 1e400 or deep nesting fail here too.
     def on_json_loading_failed(self, e):
         raise errors.ProblemError(400, "The request body is not valid JSON.", slug="malformed-json")
 
@@ -21,7 +23,7 @@ class JsonRequest(Request):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE.as_posix())
     app.request_class = JsonRequest
-    app.json.ensure_ascii = False
+    app.json = StrictJSONProvider(app)
     app.config.update(config.API_SETTINGS)
     app.config.update(config.from_environment())
     app.config.from_prefixed_env("PURIFIER")
