@@ -64,10 +64,12 @@ def _register_blueprints(app: Flask) -> None:
     from server.field.api import bp as field_bp
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
+    from server.media.http import Sha256Converter
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
 
+    app.url_map.converters["sha256"] = Sha256Converter
     for bp in (health_bp, auth_bp, dealers_bp, desk_bp, jobs_bp, field_bp, media_bp, sync_bp):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
