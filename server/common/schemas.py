@@ -64,7 +64,10 @@ class StrictSchema(Schema):
     def _refuse_unstorable_text(self, data, **kwargs):
         if not hasattr(data, "items"):
             return data  # not an object: marshmallow answers that itself
-        by_key = {f.data_key or name: f for name, f in self.load_fields.items()}
+        by_key = getattr(self, "_fields_by_key", None)
+        if by_key is None:  # once per schema instance: pushes load thousands of args
+            by_key = {f.data_key or name: f for name, f in self.load_fields.items()}
+            self._fields_by_key = by_key
         errors = {}
         for key in data:
             if key in self.text_checked_elsewhere:
