@@ -104,6 +104,14 @@ schemathesis.serializer.alias("application/offset+octet-stream", "application/oc
 schema = schemathesis.openapi.from_wsgi(
     "/api/openapi.json", served, config=SchemathesisConfig.from_dict(CONFIG)
 )
+# A technician's requests are parsed by the same code as an admin's, whose run has the
+# coverage phase's boundary values; most office operations refuse a technician before
+# parsing (403). So the technician's run fuzzes without it, to keep CI within its time.
+technician_schema = schemathesis.openapi.from_wsgi(
+    "/api/openapi.json",
+    served,
+    config=SchemathesisConfig.from_dict({**CONFIG, "phases": {"coverage": {"enabled": False}}}),
+)
 
 FUZZ = settings(
     max_examples=10,
@@ -139,7 +147,7 @@ def test_every_operation_as_admin(case, app, world):
     _call(case, app, world, "admin")
 
 
-@schema.parametrize()
+@technician_schema.parametrize()
 @FUZZ
 def test_every_operation_as_technician(case, app, world):
     _call(case, app, world, "tech1")
