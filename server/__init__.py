@@ -9,12 +9,14 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import config, errors
 from server.common import actor, tx
+from server.common.jsonbody import StrictJSONProvider
 from server.extensions import api, db, migrate
 
 __version__ = "0.1.0"
 
 
 class JsonRequest(Request):
+    # get_json reads with StrictJSONProvider: NaN, 1e400 or deep nesting fail here too.
     def on_json_loading_failed(self, e):
         raise errors.ProblemError(400, "The request body is not valid JSON.", slug="malformed-json")
 
@@ -22,7 +24,7 @@ class JsonRequest(Request):
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=config.INSTANCE.as_posix())
     app.request_class = JsonRequest
-    app.json.ensure_ascii = False
+    app.json = StrictJSONProvider(app)
     app.config.update(config.API_SETTINGS)
     app.config.update(config.from_environment())
     app.config.from_prefixed_env("PURIFIER")
@@ -83,11 +85,13 @@ def _register_blueprints(app: Flask) -> None:
     from server.field.api import bp as field_bp
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
+    from server.media.http import Sha256Converter
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
     from server.warranty.api import bp as warranty_bp
 
+    app.url_map.converters["sha256"] = Sha256Converter
     for bp in (
         health_bp,
         auth_bp,

@@ -5,10 +5,13 @@ failures add `errors`, a mapping of field to messages. Handlers live on the app,
 not on a blueprint, so unmatched URLs (404) and methods (405) are covered too.
 """
 
+import http
 import logging
 
 from flask import Flask, Response, json
 from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+from marshmallow import Schema, fields
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
@@ -47,7 +50,11 @@ def problem(
         body["errors"] = errors
     # Extension members (RFC 9457 §3.2), e.g. the completion rules still missing.
     body.update({k: v for k, v in (extra or {}).items() if k not in body})
-    response = Response(json.dumps(body, ensure_ascii=False), status=status, mimetype=PROBLEM_JSON)
+    # A refused field name may hold a lone surrogate (the reason it was refused): the
+    # answer is still UTF-8, with U+FFFD in its place.
+    text = json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass")
+    text = text.decode("utf-8", "replace")
+    response = Response(text, status=status, mimetype=PROBLEM_JSON)
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
@@ -167,11 +174,43 @@ def handle_unexpected(error: Exception):
     return problem(500, HTTP_STATUS_CODES[500], "The server failed to handle this request.")
 
 
+class ProblemSchema(Schema):
+    """The body of every error (RFC 9457); documents it in /api/openapi.json."""
+
+    type = fields.String(required=True, metadata={"description": "/problems/<slug> or about:blank"})
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String(required=True)
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(),
+        metadata={"description": "field → messages (validation errors)"},
+    )
+
+    class Meta:
+        # Extension members (RFC 9457 §3.2), e.g. `missing` completion rules.
+        unknown = "include"
+
+
 class ProblemApi(Api):
-    """flask-smorest Api whose error responses are problem+json."""
+    """flask-smorest Api whose error responses are problem+json, and documented so."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error):
         return handle_http_exception(error)
+
+    def _register_responses(self):
+        # flask-smorest documents errors as application/json in its own shape.
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, PROBLEM_JSON)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error (problem+json)", "schema": self.ERROR_SCHEMA}
+        prepare_response(response, self.spec, PROBLEM_JSON)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def register(app: Flask) -> None:

@@ -6,8 +6,10 @@ from flask_migrate import Migrate
 from flask_smorest import Blueprint
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
 
+from server.common import jsonbody
 from server.errors import ProblemApi
 
 # Named constraints so Alembic migrations are stable across SQLite and PostgreSQL.
@@ -33,6 +35,19 @@ class StrictParser(FlaskParser):
         "query": None,
         "querystring": None,
     }
+
+    def _raw_load_json(self, req):
+        # The same strict reading as Flask's get_json (server/common/jsonbody.py); webargs
+        # would use the json module as it is, NaN and all.
+        if not is_json_request(req):
+            return core.missing
+        data = req.get_data(cache=True)
+        if not data:
+            return core.missing
+        try:
+            return jsonbody.loads(data)
+        except ValueError as exc:
+            return self._handle_invalid_json_error(exc, req)
 
 
 Blueprint.ARGUMENTS_PARSER = StrictParser()

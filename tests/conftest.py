@@ -76,12 +76,20 @@ def _clean_tables(request):
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
+            # DELETE, children first: a test's few rows go ~10x faster than with TRUNCATE,
+            # which makes new files for every table (PostgreSQL: ~50-120 ms per test).
+            for table in tables:
+                conn.execute(table.delete())
             if conn.dialect.name == "postgresql":
-                names = ", ".join(f'"{t.name}"' for t in tables)
-                conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-            else:
-                for table in tables:
-                    conn.execute(table.delete())
+                # What TRUNCATE's RESTART IDENTITY did: change-log positions start at 1.
+                sequences = conn.scalars(
+                    sa.text(
+                        "SELECT sequence_name FROM information_schema.sequences"
+                        " WHERE sequence_schema = current_schema()"
+                    )
+                ).all()
+                for name in sequences:
+                    conn.execute(sa.text(f'ALTER SEQUENCE "{name}" RESTART'))
 
 
 @pytest.fixture

@@ -182,3 +182,32 @@ def test_a_changed_policy_is_read_at_once(client, world, app):
         assert r.status_code == 200
         got = client.get(f"/api/dealers/{dealer}/policy", headers=world.auth("dealer1"))
         assert got.get_json()["fees"]["no_show_fen"] == fen
+
+
+@pytest.mark.parametrize("method", ["PATCH", "PUT"])
+def test_holidays_round_trip_through_write_read_and_the_store(client, world, app, method):
+    """The document keeps dates as ISO text; the answer after the write and every later
+    read give them back as they were written (no 500 dumping text as a date)."""
+    url = f"/api/dealers/{world.ids['org1']}/policy"
+    holidays = ["2026-10-01", "2026-10-02", "2027-01-01"]
+    document = {"working_hours": {"holidays": holidays}}
+    written = client.open(url, method=method, json=document, headers=world.auth("admin"))
+    assert written.status_code == 200, written.get_json()
+    assert written.get_json()["working_hours"]["holidays"] == holidays
+    for who in ("admin", "dispatcher", "dealer1"):
+        read = client.get(url, headers=world.auth(who))
+        assert read.status_code == 200, read.get_json()
+        assert read.get_json()["working_hours"]["holidays"] == holidays
+    with app.app_context():
+        stored = db.session.get(Dealer, world.org1.id).policy
+        assert stored["working_hours"]["holidays"] == holidays
+    again = client.patch(url, json={"sla": {"repair_minutes": 600}}, headers=world.auth("admin"))
+    assert again.get_json()["working_hours"]["holidays"] == holidays
+
+
+@pytest.mark.parametrize("day", ["2026-02-30", "2026-10-01\n", "10/01/2026", 20261001])
+def test_a_holiday_that_is_not_a_date_is_a_422(client, world, day):
+    url = f"/api/dealers/{world.ids['org1']}/policy"
+    document = {"working_hours": {"holidays": [day]}}
+    response = client.patch(url, json=document, headers=world.auth("admin"))
+    assert_problem(response, 422, field="working_hours")

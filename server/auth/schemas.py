@@ -1,7 +1,7 @@
 from marshmallow import fields, validate
 
 from server.auth.models import ROLES
-from server.common.schemas import OptionalText, StrictSchema, Text
+from server.common.schemas import FullMatch, OptionalText, StrictSchema, Text
 
 
 class LoginSchema(StrictSchema):
@@ -12,7 +12,7 @@ class LoginSchema(StrictSchema):
 
 class UserSchema(StrictSchema):
     id = fields.UUID(dump_only=True)
-    username = fields.String(required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,80}$"))
+    username = fields.String(required=True, validate=FullMatch(r"^[A-Za-z0-9_.-]{2,80}$"))
     display_name = Text(120, required=True)
     phone = OptionalText(40, load_default=None)
     role = fields.String(required=True, validate=validate.OneOf(ROLES))

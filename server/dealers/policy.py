@@ -7,20 +7,39 @@ never from literals of its own.
 
 import json
 from copy import deepcopy
+from datetime import date
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
+from server.common.schemas import MAX_FEN, FullMatch, StrictSchema
 from server.field.vocab import KPA_PER_KGF_CM2
 
 # No dealer may allow more pixels than this (Pillow's decompression-bomb guard is set to it).
 MAX_PIXELS_CEILING = 200_000_000
 
 
-class _Strict(Schema):
-    class Meta:
-        ordered = True
+# Bounds of what a policy may say: beyond them a number is a typo, and deadlines and
+# limits computed from it would overflow. A year of minutes; a GiB of media.
+MAX_MINUTES = 366 * 24 * 60
+MAX_BYTES = 1024**3
+
+
+class _Strict(StrictSchema):
+    pass
+
+
+class DayText(fields.Date):
+    """A date kept as ISO text in the stored document (it is JSON), so it dumps as itself."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return super()._deserialize(value, attr, data, **kwargs).isoformat()
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if isinstance(value, str):
+            return date.fromisoformat(value).isoformat()
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 class WorkingHoursSchema(_Strict):
@@ -30,15 +49,11 @@ class WorkingHoursSchema(_Strict):
         load_default=lambda: [1, 2, 3, 4, 5],
         validate=validate.Length(min=1, max=7),
     )
-    start = fields.String(
-        load_default="09:00", validate=validate.Regexp(r"^([01]\d|2[0-3]):[0-5]\d$")
-    )
-    end = fields.String(
-        load_default="18:00", validate=validate.Regexp(r"^([01]\d|2[0-4]):[0-5]\d$")
-    )
+    start = fields.String(load_default="09:00", validate=FullMatch(r"^([01]\d|2[0-3]):[0-5]\d$"))
+    end = fields.String(load_default="18:00", validate=FullMatch(r"^([01]\d|2[0-4]):[0-5]\d$"))
     # A 7×24 dealer: deadlines count wall time.
     always_open = fields.Boolean(load_default=False)
-    holidays = fields.List(fields.Date(), load_default=list)
+    holidays = fields.List(DayText(), load_default=list, validate=validate.Length(max=400))
 
     @validates_schema
     def _start_before_end(self, data, **kwargs):
@@ -49,10 +64,12 @@ class WorkingHoursSchema(_Strict):
 class SlaSchema(_Strict):
     """Clock lengths in minutes of working time."""
 
-    acknowledge_minutes = fields.Integer(load_default=2 * 60, validate=validate.Range(1))
-    contact_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1))
-    on_site_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1))
-    repair_minutes = fields.Integer(load_default=48 * 60, validate=validate.Range(1))
+    acknowledge_minutes = fields.Integer(
+        load_default=2 * 60, validate=validate.Range(1, MAX_MINUTES)
+    )
+    contact_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1, MAX_MINUTES))
+    on_site_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1, MAX_MINUTES))
+    repair_minutes = fields.Integer(load_default=48 * 60, validate=validate.Range(1, MAX_MINUTES))
 
 
 class WarrantySchema(_Strict):
@@ -73,7 +90,7 @@ class InstallerLiabilitySchema(_Strict):
 
 
 class FeesSchema(_Strict):
-    no_show_fen = fields.Integer(load_default=30 * 100, validate=validate.Range(0))
+    no_show_fen = fields.Integer(load_default=30 * 100, validate=validate.Range(0, MAX_FEN))
     currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY"]))
 
 
@@ -88,12 +105,14 @@ class FilterSchema(_Strict):
 
 
 class MediaSchema(_Strict):
-    max_bytes = fields.Integer(load_default=25 * 1024 * 1024, validate=validate.Range(1))
+    max_bytes = fields.Integer(load_default=25 * 1024 * 1024, validate=validate.Range(1, MAX_BYTES))
     max_pixels = fields.Integer(
         load_default=50_000_000, validate=validate.Range(1, MAX_PIXELS_CEILING)
     )
     # Originals above this are not kept; their hash is recorded.
-    original_cap_bytes = fields.Integer(load_default=8 * 1024 * 1024, validate=validate.Range(0))
+    original_cap_bytes = fields.Integer(
+        load_default=8 * 1024 * 1024, validate=validate.Range(0, MAX_BYTES)
+    )
     general_long_edge_px = fields.Integer(load_default=1600, validate=validate.Range(64, 8192))
     detail_long_edge_px = fields.Integer(load_default=2048, validate=validate.Range(64, 8192))
     thumbnail_px = fields.Integer(load_default=320, validate=validate.Range(32, 1024))
@@ -102,13 +121,14 @@ class MediaSchema(_Strict):
     detail_purposes = fields.List(
         fields.String(validate=validate.Length(1, 40)),
         load_default=lambda: ["gauge", "nameplate", "serial_number"],
+        validate=validate.Length(max=50),
     )
     display_quality = fields.Integer(load_default=80, validate=validate.Range(30, 95))
     thumbnail_quality = fields.Integer(load_default=70, validate=validate.Range(30, 95))
 
 
 class PolicySchema(_Strict):
-    timezone = fields.String(load_default="Asia/Shanghai")
+    timezone = fields.String(load_default="Asia/Shanghai", validate=validate.Length(1, 64))
     working_hours = fields.Nested(WorkingHoursSchema, load_default=dict)
     sla = fields.Nested(SlaSchema, load_default=dict)
     warranty = fields.Nested(WarrantySchema, load_default=dict)
@@ -131,7 +151,7 @@ class PolicySchema(_Strict):
     def _known_zone(self, value, **kwargs):
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
             raise ValidationError("unknown time zone") from exc
 
 

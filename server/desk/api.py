@@ -158,14 +158,21 @@ def update_request(args, row_id):
 
 # --- soft deletes --------------------------------------------------------------
 
-DELETABLE = {"customers": Customer, "units": Unit, "requests": ServiceRequest}
+
+def _delete_route(collection: str, model) -> None:
+    # One route per collection, so each path documents (and Allow lists) its own DELETE.
+    @bp.delete(f"/{collection}/<uuid:row_id>", endpoint=f"delete_{collection}")
+    @requires("admin")
+    @bp.response(204)
+    def delete_row(row_id):
+        """Soft-delete a row made in error (a tombstone for devices); never one still in use."""
+        service.delete_row(access.get(model, row_id, g.user, for_update=True))
+        tx.commit()
 
 
-@bp.delete("/<any(customers, units, requests):kind>/<uuid:row_id>")
-@requires("admin")
-@bp.response(204)
-def delete_row(kind, row_id):
-    """Soft-delete a row made in error (a tombstone for devices); never one still in use."""
-    model = DELETABLE[kind]
-    service.delete_row(access.get(model, row_id, g.user, for_update=True))
-    tx.commit()
+for _collection, _model in (
+    ("customers", Customer),
+    ("units", Unit),
+    ("requests", ServiceRequest),
+):
+    _delete_route(_collection, _model)

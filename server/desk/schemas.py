@@ -1,18 +1,21 @@
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from server.common.schemas import (
+    SHA256,
     ClientIdMixin,
+    FullMatch,
     OptionalText,
     PageQuerySchema,
     PartialSchema,
     RowSchema,
     StrictSchema,
     Text,
+    Time,
 )
 from server.desk.models import CHANNELS, JOB_KINDS, JOB_STATUSES, REQUEST_STATUSES
 
-PHONE = validate.Regexp(r"^\+?[0-9][0-9 -]{4,38}$", error="not a phone number")
-SERIAL = validate.Regexp(r"^[A-Za-z0-9-]{3,80}$", error="letters, digits and '-' only")
+PHONE = FullMatch(r"^\+?[0-9][0-9 -]{4,38}$", error="not a phone number")
+SERIAL = FullMatch(r"^[A-Za-z0-9-]{3,80}$", error="letters, digits and '-' only")
 
 
 class CustomerSchema(RowSchema):
@@ -46,9 +49,7 @@ class UnitSchema(RowSchema):
     purchase_date = fields.Date(load_default=None, allow_none=True)
     factory_date = fields.Date(load_default=None, allow_none=True)
     installed_on = fields.Date(load_default=None, allow_none=True)
-    proof_of_purchase_sha256 = fields.String(
-        load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9a-f]{64}$")
-    )
+    proof_of_purchase_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
     shipped_with_prv = fields.Boolean(load_default=False)
 
 
@@ -84,13 +85,13 @@ class RequestSchema(RowSchema):
     kind = fields.String(required=True, validate=validate.OneOf(JOB_KINDS))
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     description = OptionalText(4000, load_default=None)
-    received_at = fields.AwareDateTime(load_default=None)
+    received_at = Time(load_default=None)
     status = fields.String(dump_only=True)
-    acknowledge_due = fields.AwareDateTime(dump_only=True)
-    contact_due = fields.AwareDateTime(dump_only=True)
-    on_site_due = fields.AwareDateTime(dump_only=True)
-    repair_due = fields.AwareDateTime(dump_only=True)
-    acknowledged_at = fields.AwareDateTime(dump_only=True)
+    acknowledge_due = fields.AwareDateTime(dump_only=True, allow_none=True)
+    contact_due = fields.AwareDateTime(dump_only=True, allow_none=True)
+    on_site_due = fields.AwareDateTime(dump_only=True, allow_none=True)
+    repair_due = fields.AwareDateTime(dump_only=True, allow_none=True)
+    acknowledged_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class RequestCreateSchema(ClientIdMixin, DealerFromUnit, RequestSchema):
@@ -108,8 +109,8 @@ class RequestQuerySchema(PageQuerySchema):
     kind = fields.String(validate=validate.OneOf(JOB_KINDS))
     dealer_id = fields.UUID()
     customer_id = fields.UUID()
-    received_from = fields.AwareDateTime()
-    received_to = fields.AwareDateTime()
+    received_from = Time()
+    received_to = Time()
 
 
 class JobSchema(RowSchema):
@@ -119,17 +120,17 @@ class JobSchema(RowSchema):
     dealer_id = fields.UUID(load_default=None, allow_none=True)
     kind = fields.String(required=True, validate=validate.OneOf(JOB_KINDS))
     status = fields.String(dump_only=True)
-    technician_id = fields.UUID(dump_only=True)
-    window_start = fields.AwareDateTime(dump_only=True)
-    window_end = fields.AwareDateTime(dump_only=True)
+    technician_id = fields.UUID(dump_only=True, allow_none=True)
+    window_start = fields.AwareDateTime(dump_only=True, allow_none=True)
+    window_end = fields.AwareDateTime(dump_only=True, allow_none=True)
     address = OptionalText(300, load_default=None)
     description = OptionalText(4000, load_default=None)
-    diagnosis = fields.String(dump_only=True)
-    fault_category = fields.String(dump_only=True)
-    completed_at = fields.AwareDateTime(dump_only=True)
-    cancelled_at = fields.AwareDateTime(dump_only=True)
-    cancel_reason = fields.String(dump_only=True)
-    locked_at = fields.AwareDateTime(dump_only=True)
+    diagnosis = fields.String(dump_only=True, allow_none=True)
+    fault_category = fields.String(dump_only=True, allow_none=True)
+    completed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    cancelled_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    cancel_reason = fields.String(dump_only=True, allow_none=True)
+    locked_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
 class JobCreateSchema(ClientIdMixin, DealerFromUnit, JobSchema):
@@ -147,8 +148,8 @@ class AssignSchema(StrictSchema):
 
 
 class WindowSchema(StrictSchema):
-    window_start = fields.AwareDateTime(required=True)
-    window_end = fields.AwareDateTime(required=True)
+    window_start = Time(required=True)
+    window_end = Time(required=True)
 
     @validates_schema
     def _ordered(self, data, **kwargs):
@@ -167,5 +168,5 @@ class JobQuerySchema(PageQuerySchema):
     dealer_id = fields.UUID()
     customer_id = fields.UUID()
     unit_id = fields.UUID()
-    window_from = fields.AwareDateTime()
-    window_to = fields.AwareDateTime()
+    window_from = Time()
+    window_to = Time()

@@ -15,7 +15,7 @@ from server.auth.access import requires
 from server.auth.models import OFFICE_ROLES
 from server.common import tx
 from server.common.paging import paginate
-from server.common.schemas import PageQuerySchema, PartialSchema, StrictSchema, Text, page_of
+from server.common.schemas import PageQuerySchema, PartialSchema, StrictSchema, Text, Time, page_of
 from server.desk.models import Job
 from server.desk.schemas import JobSchema
 from server.field import schemas, service
@@ -32,7 +32,7 @@ def _office(schema: type) -> type:
 
 
 class VisitCorrectionSchema(PartialSchema):
-    departed_at = fields.AwareDateTime(allow_none=True)
+    departed_at = Time(allow_none=True)
     outcome = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 

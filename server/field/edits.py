@@ -7,6 +7,7 @@ Assignment and status are never edited by a device; they move through the lifecy
 
 from marshmallow import ValidationError, fields, validate
 
+from server.common.schemas import Time
 from server.field.vocab import FAULT_CATEGORIES
 
 TECHNICIAN, OFFICE, ADMIN = "technician", "office", "admin"
@@ -26,11 +27,11 @@ EDITABLE = {
         ),
         "description": (_text(4000), ADMIN),
         "address": (_text(300), OFFICE),
-        "window_start": (fields.AwareDateTime(allow_none=True), OFFICE),
-        "window_end": (fields.AwareDateTime(allow_none=True), OFFICE),
+        "window_start": (Time(allow_none=True), OFFICE),
+        "window_end": (Time(allow_none=True), OFFICE),
     },
     "visits": {
-        "departed_at": (fields.AwareDateTime(allow_none=True), TECHNICIAN),
+        "departed_at": (Time(allow_none=True), TECHNICIAN),
         "outcome": (_text(40), TECHNICIAN),
     },
 }

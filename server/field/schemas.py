@@ -8,10 +8,8 @@ import hashlib
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.common.schemas import OptionalText, RowSchema, StrictSchema, Text
+from server.common.schemas import MAX_FEN, SHA256, OptionalText, RowSchema, StrictSchema, Text, Time
 from server.field import vocab
-
-SHA256 = validate.Regexp(r"^[0-9a-f]{64}$", error="64 lowercase hex digits")
 
 
 def Int(**kwargs):
@@ -21,7 +19,7 @@ def Int(**kwargs):
 
 class VisitArgs(StrictSchema):
     id = fields.UUID(required=True)
-    arrived_at = fields.AwareDateTime(required=True)
+    arrived_at = Time(required=True)
 
 
 class EvidenceArgs(StrictSchema):
@@ -33,7 +31,7 @@ class ChecklistAnswerArgs(EvidenceArgs):
     item = fields.String(required=True, validate=validate.OneOf(vocab.CHECKLIST_ITEMS))
     value = fields.Boolean(required=True)
     comment = OptionalText(1000, load_default=None)
-    answered_at = fields.AwareDateTime(required=True)
+    answered_at = Time(required=True)
 
 
 class UnitField(fields.String):
@@ -45,7 +43,7 @@ class MeasurementArgs(EvidenceArgs):
     kind = fields.String(required=True, validate=validate.OneOf(tuple(vocab.MEASUREMENT_KINDS)))
     value = fields.Float(required=True, validate=validate.Range(min=0, max=100_000))
     unit = UnitField(required=True, validate=validate.OneOf(vocab.UNITS))
-    measured_at = fields.AwareDateTime(required=True)
+    measured_at = Time(required=True)
 
     @validates_schema
     def _unit_of_the_kind(self, data, **kwargs):
@@ -59,7 +57,7 @@ class MeasurementArgs(EvidenceArgs):
 class PhotoArgs(EvidenceArgs):
     purpose = fields.String(required=True, validate=validate.OneOf(vocab.PHOTO_PURPOSES))
     sha256 = fields.String(required=True, validate=SHA256)
-    taken_at = fields.AwareDateTime(required=True)
+    taken_at = Time(required=True)
     caption = OptionalText(300, load_default=None)
 
 
@@ -71,7 +69,7 @@ class SignatureArgs(EvidenceArgs):
     strokes = fields.List(fields.Dict(), required=True, validate=validate.Length(min=1, max=2000))
     # Ignored: the server renders the PNG it keeps from the strokes.
     png_sha256 = fields.String(load_default=None, allow_none=True, validate=SHA256)
-    signed_at = fields.AwareDateTime(required=True)
+    signed_at = Time(required=True)
     device = OptionalText(120, load_default=None)
 
     @validates_schema
@@ -87,18 +85,18 @@ class PartArgs(EvidenceArgs):
     part_code = Text(60, required=True)
     name = Text(120, required=True)
     quantity = Int(load_default=1, validate=validate.Range(min=1, max=1000))
-    unit_price_fen = Int(load_default=0, validate=validate.Range(min=0, max=100_000_000))
+    unit_price_fen = Int(load_default=0, validate=validate.Range(min=0, max=MAX_FEN))
 
 
 class FeeArgs(EvidenceArgs):
     kind = fields.String(required=True, validate=validate.OneOf(vocab.DEVICE_FEE_KINDS))
     description = Text(300, required=True)
-    amount_fen = Int(required=True, validate=validate.Range(min=0, max=100_000_000))
+    amount_fen = Int(required=True, validate=validate.Range(min=0, max=MAX_FEN))
     payer = fields.String(required=True, validate=validate.OneOf(vocab.PAYERS))
 
 
 class NoShowArgs(EvidenceArgs):
-    at = fields.AwareDateTime(required=True)
+    at = Time(required=True)
 
 
 class NoteArgs(EvidenceArgs):
@@ -106,7 +104,7 @@ class NoteArgs(EvidenceArgs):
 
 
 class CompleteArgs(StrictSchema):
-    completed_at = fields.AwareDateTime(required=True)
+    completed_at = Time(required=True)
 
 
 # --- what the office API answers ---------------------------------------------------

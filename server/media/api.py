@@ -9,21 +9,17 @@ from flask_smorest import Blueprint
 from server.access import media as media_rules
 from server.auth.access import load_user, requires
 from server.errors import ProblemError
-from server.extensions import db
-from server.media import access, gc, processing, schemas, service, signatures, uploads
+from server.extensions import api, db
+from server.media import access, gc, http, processing, schemas, service, signatures, uploads
 from server.media.storage import get_storage
 
 bp = Blueprint("media", __name__, url_prefix="/api/media", description="Photos and signatures")
+api.register_converter(http.Sha256Converter, http.sha256_parameter_schema)
 
 UPLOADERS = ("technician", "dispatcher", "admin")
 ANY = ("admin", "dispatcher", "technician", "dealer")
 TUS = {"Tus-Resumable": "1.0.0"}
 YEAR = 365 * 24 * 3600
-
-
-def _purpose() -> str | None:
-    purpose = request.headers.get("X-Media-Purpose") or request.args.get("purpose")
-    return purpose[:40] if purpose else None
 
 
 def _accepted(media, created: bool):
@@ -34,8 +30,9 @@ def _accepted(media, created: bool):
     return media, 201 if created else 200
 
 
-@bp.route("/<sha256>", methods=["HEAD"])
+@bp.route("/<sha256:sha256>", methods=["HEAD"])
 @requires(*UPLOADERS)
+@bp.doc(**http.HEAD_MEDIA)
 def head_media(sha256):
     """Whether the server holds these bytes (200) or not (404), so nothing is sent twice."""
     service.check_sha(sha256)
@@ -45,21 +42,22 @@ def head_media(sha256):
     return "", 200, {"X-Media-Status": media.status, "X-Media-Bytes": str(media.byte_size)}
 
 
-@bp.put("/<sha256>")
+@bp.put("/<sha256:sha256>")
 @requires(*UPLOADERS)
 @bp.response(200, schemas.MediaObjectSchema)
 @bp.alt_response(201, schema=schemas.MediaObjectSchema, description="Stored now")
+@bp.doc(**http.PUT_MEDIA)
 def put_media(sha256):
     """Send the whole file; idempotent; refused unless the bytes hash to the address."""
     # The app caps other bodies at MAX_JSON_BYTES; here the service counts against the
     # dealer's policy while streaming (MAX_CONTENT_LENGTH stays the outer ceiling).
     media, created = service.put_media(
-        sha256, request.stream, request.content_length, g.user, _purpose()
+        sha256, request.stream, request.content_length, g.user, http.purpose()
     )
     return _accepted(media, created)
 
 
-@bp.get("/<sha256>/status")
+@bp.get("/<sha256:sha256>/status")
 @requires(*ANY)
 @bp.response(200, schemas.MediaObjectSchema)
 def media_status(sha256):
@@ -89,29 +87,32 @@ def _offset_headers(offset: int, length: int) -> dict:
     return {**TUS, "Upload-Offset": str(offset), "Upload-Length": str(length)}
 
 
-@bp.route("/<sha256>/upload", methods=["POST"])
+@bp.route("/<sha256:sha256>/upload", methods=["POST"])
 @requires(*UPLOADERS)
+@bp.doc(**http.CREATE_UPLOAD)
 def create_upload(sha256):
     """Start a chunked upload of Upload-Length bytes (or learn how far one got)."""
     _tus_version()
-    length = request.headers.get("Upload-Length", type=int)
+    length = http.byte_count("Upload-Length")
     had = service.get_media(service.check_sha(sha256)) is not None
-    offset, length = uploads.create(sha256, length, g.user, _purpose())
+    offset, length = uploads.create(sha256, length, g.user, http.purpose())
     headers = _offset_headers(offset, length)
     headers["Location"] = f"/api/media/{sha256}/upload"
     return "", 200 if had or offset else 201, headers
 
 
-@bp.route("/<sha256>/upload", methods=["HEAD"])
+@bp.route("/<sha256:sha256>/upload", methods=["HEAD"])
 @requires(*UPLOADERS)
+@bp.doc(**http.UPLOAD_OFFSET)
 def upload_offset(sha256):
     _tus_version()
     offset, length = uploads.status(sha256, g.user)
     return "", 200, {**_offset_headers(offset, length), "Cache-Control": "no-store"}
 
 
-@bp.route("/<sha256>/upload", methods=["PATCH"])
+@bp.route("/<sha256:sha256>/upload", methods=["PATCH"])
 @requires(*UPLOADERS)
+@bp.doc(**http.APPEND_CHUNK)
 def append_chunk(sha256):
     """Append bytes at Upload-Offset; 409 when the server holds a different offset."""
     _tus_version()
@@ -119,8 +120,8 @@ def append_chunk(sha256):
         raise ProblemError(
             415, "Chunks are sent as application/offset+octet-stream.", slug="chunk-content-type"
         )
-    offset = request.headers.get("Upload-Offset", type=int)
-    if offset is None or offset < 0:
+    offset = http.byte_count("Upload-Offset")
+    if offset is None:
         raise ProblemError(400, "Upload-Offset must be a byte offset.", slug="upload-offset")
     try:
         new_offset, media, created = uploads.append(sha256, offset, request.stream, g.user)
@@ -137,8 +138,9 @@ def append_chunk(sha256):
     return "", 204, headers
 
 
-@bp.route("/<sha256>/upload", methods=["DELETE"])
+@bp.route("/<sha256:sha256>/upload", methods=["DELETE"])
 @requires(*UPLOADERS)
+@bp.doc(**http.ABANDON_UPLOAD)
 def abandon_upload(sha256):
     _tus_version()
     uploads.abandon(sha256, g.user)
@@ -157,7 +159,7 @@ def missing_media(args):
     return {"items": access.missing(g.user, args["job_id"])}
 
 
-@bp.get("/<sha256>/link")
+@bp.get("/<sha256:sha256>/link")
 @requires(*ANY)
 @bp.arguments(schemas.LinkQuerySchema, location="query")
 @bp.response(200, schemas.LinkSchema)
@@ -170,7 +172,7 @@ def media_link(args, sha256):
     return {"url": request.url_root.rstrip("/") + path, "expires_at": expires}
 
 
-@bp.get("/<sha256>/<any(original, display, thumb):variant>")
+@bp.get("/<sha256:sha256>/<any(original, display, thumb):variant>")
 def media_bytes(sha256, variant):
     """The bytes: by bearer token and scope, or by a signed URL (?token=)."""
     service.check_sha(sha256)

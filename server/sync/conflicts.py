@@ -9,11 +9,11 @@ a job without its completion rules and its `completed_at`.
 import uuid
 
 import sqlalchemy as sa
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError
 
 from server.audit.service import record
 from server.common.models import utcnow
-from server.common.schemas import jsonable
+from server.common.schemas import Time, jsonable
 from server.desk import lifecycle
 from server.desk.models import Job
 from server.exceptions import Conflict, Invalid, NotFound
@@ -49,7 +49,7 @@ def _bad_value(detail: str, messages) -> Invalid:
 
 def _time_or_null(raw):
     try:
-        return None if raw is None else fields.AwareDateTime().deserialize(raw)
+        return None if raw is None else Time().deserialize(raw)
     except ValidationError as exc:
         raise _bad_value("Not a time with an offset, nor null.", exc.messages) from exc
 

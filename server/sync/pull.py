@@ -4,6 +4,7 @@ Cursor forms (opaque to clients): "s<M>:<job id>" while a snapshot is being page
 (M = the log position it started at), and "<seq>" once the device follows the log.
 """
 
+import re
 import uuid
 from datetime import timedelta
 
@@ -41,6 +42,17 @@ CONFLICT_FIELDS = (
     "resolved_at",
     "created_at",
 )
+
+
+# A log position is a bigint; int() alone would take "+5", " 5", "5_0", other scripts'
+# digits, and numbers no database column holds.
+_POSITION = re.compile(r"[0-9]{1,18}")
+
+
+def _position(text: str) -> int:
+    if not _POSITION.fullmatch(text):
+        raise _bad_cursor()
+    return int(text)
 
 
 def _bad_cursor():
@@ -186,18 +198,17 @@ def pull(user, cursor: str | None, limit: int) -> dict:
     if cursor is None or cursor == "":
         body, reset = _snapshot(user, _head(), None, limit), True
     elif cursor.startswith("s"):
-        start, _, after = cursor[1:].partition(":")
+        text, _, after = cursor[1:].partition(":")
+        start = _position(text)
         try:
-            body = _snapshot(user, int(start), uuid.UUID(after), limit)
+            after = uuid.UUID(after)
         except ValueError as exc:
             raise _bad_cursor() from exc
-        if int(start) < _log_floor():
+        body = _snapshot(user, start, after, limit)
+        if start < _log_floor():
             body, reset = _snapshot(user, _head(), None, limit), True
     else:
-        try:
-            position = int(cursor)
-        except ValueError as exc:
-            raise _bad_cursor() from exc
+        position = _position(cursor)
         if position < _log_floor():
             # Tombstones this device never saw have expired: start again from a snapshot.
             body, reset = _snapshot(user, _head(), None, limit), True

@@ -6,7 +6,7 @@ the job it names: both ways in, push and the office API, accept the same records
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.common.schemas import StrictSchema
+from server.common.schemas import PageQuerySchema, StrictSchema, Time
 from server.field import schemas as field
 
 Int = field.Int
@@ -16,22 +16,41 @@ Int = field.Int
 
 
 class MutationSchema(StrictSchema):
+    # Each mutation's own args schema checks its text, so a bad one is that mutation's
+    # `invalid_args`, not a refusal of the whole push.
+    text_checked_elsewhere = ("args",)
+
     mutation_id = Int(required=True, validate=validate.Range(min=1, max=2**53))
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
     args = fields.Dict(required=True)
-    at = fields.AwareDateTime(load_default=None, allow_none=True)
+    at = Time(load_default=None, allow_none=True)
+
+
+# The versions a server supports are documented; another is refused with 400
+# unsupported-schema-version (server/sync/service.py), which says which to use.
+SUPPORTED_VERSIONS = {"enum": [1]}
 
 
 class PushSchema(StrictSchema):
-    schema_version = Int(required=True)
+    schema_version = Int(required=True, metadata=SUPPORTED_VERSIONS)
     client_id = fields.UUID(required=True)
     mutations = fields.List(fields.Nested(MutationSchema), required=True)
 
 
+_UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
+CURSOR_PATTERN = f"^(s[0-9]{{1,18}}:{_UUID}|[0-9]{{1,18}})?$"
+
+
 class PullQuerySchema(StrictSchema):
     # Query strings carry text: these integers are parsed, not strict.
-    schema_version = fields.Integer(load_default=1)
-    cursor = fields.String(load_default=None, validate=validate.Length(max=120))
+    schema_version = fields.Integer(load_default=1, metadata=SUPPORTED_VERSIONS)
+    # Opaque to clients; its forms (server/sync/pull.py) are stated so tools send real ones.
+    # Another is refused with 400 bad-cursor there, not here.
+    cursor = fields.String(
+        load_default=None,
+        validate=validate.Length(max=120),
+        metadata={"pattern": CURSOR_PATTERN},
+    )
     limit = fields.Integer(load_default=500, validate=validate.Range(min=1, max=1000))
 
 
@@ -135,11 +154,9 @@ class ConflictSchema(StrictSchema):
     resolved_at = fields.AwareDateTime(allow_none=True)
 
 
-class ConflictQuerySchema(StrictSchema):
+class ConflictQuerySchema(PageQuerySchema):
     status = fields.String(load_default=None, validate=validate.OneOf(["open", "resolved"]))
     job_id = fields.UUID(load_default=None)
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 
 class ResolveSchema(StrictSchema):

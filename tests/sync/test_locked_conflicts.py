@@ -124,9 +124,14 @@ def test_merged_on_a_locked_evidence_conflict_sets_the_admins_lock_time(app, cli
     assert job_row(app, world.ids["job1"]).locked_at == datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
 
 
-def test_a_bad_lock_time_is_a_422_and_changes_nothing(app, client, world, tech1):
+@pytest.mark.parametrize(
+    "bad",
+    ["next tuesday", "0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", 1e18],
+    ids=["words", "year 1 east of UTC", "year 9999 west of UTC", "a number"],
+)
+def test_a_bad_lock_time_is_a_422_and_changes_nothing(app, client, world, tech1, bad):
     cid = _locked_evidence_conflict(app, world, tech1)
-    r = _resolve(client, world, cid, choice="merged", value="next tuesday")
+    r = _resolve(client, world, cid, choice="merged", value=bad)
     assert r.status_code == 422 and r.get_json()["errors"]["value"]
     assert job_row(app, world.ids["job1"]).locked_at == LOCKED
     assert (

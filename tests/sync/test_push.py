@@ -109,6 +109,7 @@ def test_text_with_a_nul_character_is_rejected_on_every_database(app, world, tec
     )
     assert [r["status"] for r in body["results"]] == ["rejected", "applied"]
     assert body["results"][0]["reason"] == "invalid_args"
+    assert "body" in body["results"][0]["errors"]  # the field is named
 
 
 def test_a_constraint_the_schema_cannot_see_rejects_only_that_mutation(app, world, tech1):
