@@ -117,9 +117,11 @@ def _register_blueprints(app: Flask) -> None:
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    from server.admin.views import bp as admin_bp
     from server.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
 

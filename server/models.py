@@ -8,6 +8,7 @@ from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.evidence.models import EvidencePackage
 from server.field.models import (
     ChecklistAnswer,
+    FeeAgreement,
     FeeLine,
     Measurement,
     Note,
@@ -29,6 +30,7 @@ __all__ = [
     "DeliveryAttempt",
     "DeviceToken",
     "EvidencePackage",
+    "FeeAgreement",
     "FeeLine",
     "FilterChange",
     "Job",

@@ -68,10 +68,15 @@ def app():
 
 @pytest.fixture(autouse=True)
 def _clean_tables(request):
+    # A test's settings (app.config) end with it: the app lives for the session, and a
+    # setting left behind would make later tests pass or fail by the order they run in.
+    settings = dict(request.getfixturevalue("app").config) if "app" in request.fixturenames else {}
     yield
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    app.config.clear()
+    app.config.update(settings)
     with app.app_context():
         db.session.remove()
         tables = [t for t in reversed(db.metadata.sorted_tables)]

@@ -1,6 +1,7 @@
 """Assertions shared by tests."""
 
 import json
+import re
 
 import sqlalchemy as sa
 
@@ -149,3 +150,20 @@ def request_schemas(app) -> list:
             if isinstance(inner, fields.Nested):
                 queue.append(inner.nested)
     return seen
+
+
+def sign_in_page(client, area: str, username: str, password: str | None = None):
+    """Sign in to the pages of `area` ("dealer" portal, "admin" console) as a person would."""
+    from tests.conftest import PASSWORD
+
+    return client.post(
+        f"/{area}/login",
+        data={"username": username, "password": password or PASSWORD},
+        follow_redirects=False,
+    )
+
+
+def form_token(client, path: str) -> str:
+    """The CSRF token of the form served on `path`."""
+    page = client.get(path).get_data(as_text=True)
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)

@@ -49,6 +49,7 @@ MOVES = {
     "unassign": Move(NOT_STARTED, NEW, OFFICE, "not started yet"),
     "schedule": Move(OPEN, None, OFFICE, "window_start < window_end; assigned becomes scheduled"),
     "record": Move(OPEN, None, (ASSIGNEE, *OFFICE), "visits and evidence; append-only"),
+    "consent": Move(OPEN, None, (OWNER,), "the dealer's own consent to a charge (field/fees.py)"),
     "start": Move(OPEN, IN_PROGRESS, (ASSIGNEE, *OFFICE), "a visit (in_progress stays)"),
     "complete": Move(
         OPEN, COMPLETED, (ASSIGNEE, *OFFICE), "completion rules met; completed_at not ahead"

@@ -15,7 +15,7 @@ from server.auth.access import requires
 from server.common.paging import paginate
 from server.common.schemas import PageQuerySchema, StrictSchema, page_of
 from server.desk.models import Job
-from server.evidence import service
+from server.evidence import service, status
 from server.evidence.models import EvidencePackage
 from server.evidence.present import package_body
 from server.extensions import db
@@ -37,9 +37,7 @@ class PackageSchema(StrictSchema):
     package_id = fields.UUID()
     job_id = fields.UUID()
     version = fields.Integer()
-    status = fields.String(
-        metadata={"description": "waiting_for_media | built | delivered | accepted"}
-    )
+    status = fields.String(metadata={"description": " | ".join(status.STATUSES)})
     manifest = fields.Dict(allow_none=True)
     manifest_sha256 = fields.String(allow_none=True)
     waiting_for = fields.List(fields.String())
@@ -50,7 +48,7 @@ class PackageSummarySchema(StrictSchema):
     id = fields.UUID()
     job_id = fields.UUID()
     version = fields.Integer()
-    status = fields.String()
+    status = fields.String(metadata={"description": " | ".join(status.STATUSES)})
     manifest_sha256 = fields.String(allow_none=True)
     completed_at = fields.AwareDateTime()
     built_at = fields.AwareDateTime(allow_none=True)
@@ -61,7 +59,16 @@ class VersionQuerySchema(StrictSchema):
 
 
 class PackageQuerySchema(PageQuerySchema):
-    status = fields.String(validate=validate.OneOf(["waiting_for_media", "built"]))
+    status = fields.String(validate=validate.OneOf(status.STATUSES))
+
+
+SUMMARY = ("id", "job_id", "version", "manifest_sha256", "completed_at", "built_at")
+
+
+def _summaries():
+    """Packages as listed: their own columns and the status (status.py)."""
+    columns = [getattr(EvidencePackage, name) for name in SUMMARY]
+    return status.joined(sa.select(*columns, status.expression().label("status")))
 
 
 def _job(job_id) -> Job:
@@ -74,7 +81,8 @@ def _job(job_id) -> Job:
 @bp.response(200, PackageSchema)
 def job_evidence(args, job_id):
     """The job's evidence package (the latest version, or `version`)."""
-    return package_body(service.get_package(_job(job_id), args["version"]))
+    package = service.get_package(_job(job_id), args["version"])
+    return package_body(package, status.of(package))
 
 
 @bp.get("/jobs/<uuid:job_id>/evidence/versions")
@@ -83,8 +91,8 @@ def job_evidence(args, job_id):
 def job_evidence_versions(job_id):
     """Every version of the job's package, newest first (each names the one before)."""
     job = _job(job_id)
-    query = sa.select(EvidencePackage).where(EvidencePackage.job_id == job.id)
-    return db.session.scalars(query.order_by(EvidencePackage.version.desc())).all()
+    query = _summaries().where(EvidencePackage.job_id == job.id)
+    return db.session.execute(query.order_by(EvidencePackage.version.desc())).all()
 
 
 @bp.get("/evidence")
@@ -94,10 +102,11 @@ def job_evidence_versions(job_id):
 def list_packages(args):
     """Packages of the jobs you may read, newest first."""
     jobs = access.job_ids(g.user)
-    query = sa.select(EvidencePackage).where(EvidencePackage.job_id.in_(jobs))
+    query = _summaries().where(EvidencePackage.job_id.in_(jobs))
     if "status" in args:
-        query = query.where(EvidencePackage.status == args["status"])
-    return paginate(query, args, EvidencePackage.completed_at.desc(), EvidencePackage.id)
+        query = query.where(status.expression() == args["status"])
+    order = (EvidencePackage.completed_at.desc(), EvidencePackage.id)
+    return paginate(query, args, *order, rows=True)
 
 
 @bp.get("/jobs/<uuid:job_id>/evidence/download")
@@ -106,7 +115,8 @@ def list_packages(args):
 @bp.response(200, description="A zip: package.json and media/<delivered sha256>")
 def download(args, job_id):
     """The package and its bytes in one zip, for scripts/verify_evidence.py."""
-    body = package_body(service.get_package(_job(job_id), args["version"]))
+    package = service.get_package(_job(job_id), args["version"])
+    body = package_body(package, status.of(package))
     out = io.BytesIO()
     store = get_storage()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:

@@ -12,12 +12,14 @@ from server.media.access import signed_path
 LINK_SECONDS = 7 * 24 * 3600
 
 
-def base_url() -> str:
-    if has_request_context():
+def base_url(public: bool = False) -> str:
+    """This request's own address, or PUBLIC_BASE_URL (outside a request, or `public`:
+    a webhook body is read far from the request that happened to build it)."""
+    if has_request_context() and not public:
         return request.url_root.rstrip("/")
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
-def media_link(sha256: str, variant: str = "original") -> str:
+def media_link(sha256: str, variant: str = "original", public: bool = False) -> str:
     path, _ = signed_path(current_app.config["SECRET_KEY"], sha256, variant, LINK_SECONDS)
-    return base_url() + path
+    return base_url(public) + path

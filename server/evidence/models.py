@@ -38,13 +38,15 @@ class EvidencePackage(Timestamps, db.Model):
     # SHA-256 of the manifest's canonical JSON (manifest.canonical).
     manifest_sha256: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     built_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The outbox event that takes it to the dealer (written in the transaction that built it).
+    event_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("outbox_events.id"))
 
 
 @sa.event.listens_for(EvidencePackage, "before_update")
 def _immutable_once_built(_mapper, _connection, package: EvidencePackage) -> None:
     """A built package is what the dealer received: its manifest never changes."""
     history = sa.inspect(package).attrs
-    for name in ("manifest", "manifest_sha256", "built_at", "version", "job_id"):
+    for name in ("manifest", "manifest_sha256", "built_at", "event_id", "version", "job_id"):
         changed = history[name].history
         if changed.deleted and changed.deleted[0] is not None:
             raise ValueError(f"evidence package {package.id} is built: {name} cannot change")

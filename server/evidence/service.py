@@ -10,10 +10,12 @@ import logging
 
 import sqlalchemy as sa
 
+from server import delivery
 from server.common.models import utcnow
 from server.desk.models import Job
 from server.evidence import manifest
 from server.evidence.models import EvidencePackage
+from server.evidence.present import package_body
 from server.exceptions import NotFound
 from server.extensions import db
 from server.field.models import Photo, Signature
@@ -23,8 +25,8 @@ log = logging.getLogger(__name__)
 # Filled by features that add to a package (the liability decision), without evidence
 # importing them: {name: function(job) -> JSON-able or None}.
 CONTRIBUTORS: dict = {}
-# Told when a package is built (the delivery outbox): functions(package), same transaction.
-ON_BUILT: list = []
+# The dealer's event for a built package (docs/delivery.md): its body is the package.
+EVENT_TYPE = "evidence.completed"
 
 
 def latest(job_id) -> EvidencePackage | None:
@@ -93,9 +95,17 @@ def try_build(package: EvidencePackage, job: Job | None = None) -> bool:
     package.manifest_sha256 = manifest.digest(content)
     package.status, package.waiting_for, package.built_at = "built", None, utcnow()
     db.session.flush()
-    for announce in ON_BUILT:
-        announce(package)
+    announce(package)
     return True
+
+
+def announce(package: EvidencePackage) -> None:
+    """Write the dealer's event for a built package, in the transaction that built it (once:
+    the outbox key is the package's)."""
+    body = {"type": EVENT_TYPE, **package_body(package, "built", public=True)}
+    event = delivery.enqueue(package.dealer_id, EVENT_TYPE, body, key=f"evidence:{package.id}")
+    package.event_id = event.id
+    db.session.flush()
 
 
 def media_ready(sha256: str) -> int:

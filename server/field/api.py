@@ -96,8 +96,13 @@ COLLECTIONS = {
     "signatures": ("signature", schemas.SignatureArgs, schemas.SignatureSchema),
     "parts": ("part", schemas.PartArgs, schemas.PartSchema),
     "fees": ("fee", schemas.FeeArgs, schemas.FeeSchema),
+    "fee-agreements": ("fee_agreement", schemas.FeeAgreementArgs, schemas.FeeAgreementSchema),
     "notes": ("note", schemas.NoteArgs, schemas.NoteSchema),
 }
+
+
+# Who may add records besides the office: a dealer records its own consent to a charge.
+ALSO_WRITE = {"fee_agreement": ("dealer",)}
 
 
 def _routes(collection: str, kind: str, args_schema: type, answer: type) -> None:
@@ -113,7 +118,7 @@ def _routes(collection: str, kind: str, args_schema: type, answer: type) -> None
         return paginate(query, args, model.created_at, model.id)
 
     @bp.post(f"/<uuid:job_id>/{collection}", endpoint=f"add_{name}")
-    @requires(*OFFICE_ROLES)
+    @requires(*OFFICE_ROLES, *ALSO_WRITE.get(kind, ()))
     @bp.arguments(_office(args_schema))
     @bp.response(201, answer)
     def add_record(args, job_id):

@@ -8,7 +8,16 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column
 
 from server.common.models import Choice, ClientRow, UTCDateTime
 from server.extensions import db
-from server.field.vocab import BASE_UNITS, FEE_KINDS, PAYERS, SIGNATURE_PURPOSES, UNITS
+from server.field.vocab import (
+    AGREEMENT_KINDS,
+    AGREEMENT_PARTIES,
+    AGREEMENT_WAYS,
+    BASE_UNITS,
+    FEE_KINDS,
+    PAYERS,
+    SIGNATURE_PURPOSES,
+    UNITS,
+)
 
 
 class JobEvidence(ClientRow):
@@ -104,6 +113,28 @@ class FeeLine(JobEvidence, db.Model):
     payer: Mapped[str] = mapped_column(Choice(*PAYERS, name="fee_payer"), nullable=False)
 
 
+class FeeAgreement(JobEvidence, db.Model):
+    """A charge agreed before the work (server/field/fees.py): up to `amount_fen` of `kind`
+    may then be charged to the customer on this job."""
+
+    __tablename__ = "fee_agreements"
+    __table_args__ = (sa.CheckConstraint("amount_fen > 0", name="positive_amount"),)
+
+    kind: Mapped[str] = mapped_column(
+        Choice(*AGREEMENT_KINDS, name="agreement_kind"), nullable=False
+    )
+    amount_fen: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    party: Mapped[str] = mapped_column(
+        Choice(*AGREEMENT_PARTIES, name="agreement_party"), nullable=False
+    )
+    # Who agreed: the customer's name, or the dealer's contact who consented.
+    party_name: Mapped[str] = mapped_column(sa.String(120), nullable=False)
+    way: Mapped[str] = mapped_column(Choice(*AGREEMENT_WAYS, name="agreement_way"), nullable=False)
+    # The customer's signature under the quote, when it was signed on site.
+    signature_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("signatures.id"))
+    note: Mapped[str | None] = mapped_column(sa.String(500))
+
+
 class Note(JobEvidence, db.Model):
     __tablename__ = "job_notes"
 
@@ -111,4 +142,13 @@ class Note(JobEvidence, db.Model):
 
 
 # What a technician records on a job, besides its visits: append-only, never edited.
-EVIDENCE = (ChecklistAnswer, Measurement, Photo, Signature, PartUsed, FeeLine, Note)
+EVIDENCE = (
+    ChecklistAnswer,
+    Measurement,
+    Photo,
+    Signature,
+    PartUsed,
+    FeeAgreement,
+    FeeLine,
+    Note,
+)

@@ -95,6 +95,16 @@ class FeeArgs(EvidenceArgs):
     payer = fields.String(required=True, validate=validate.OneOf(vocab.PAYERS))
 
 
+class FeeAgreementArgs(EvidenceArgs):
+    kind = fields.String(required=True, validate=validate.OneOf(vocab.AGREEMENT_KINDS))
+    amount_fen = Int(required=True, validate=validate.Range(min=1, max=MAX_FEN))
+    party = fields.String(required=True, validate=validate.OneOf(vocab.AGREEMENT_PARTIES))
+    party_name = Text(120, required=True)
+    way = fields.String(required=True, validate=validate.OneOf(vocab.AGREEMENT_WAYS))
+    signature_id = fields.UUID(load_default=None, allow_none=True)
+    note = OptionalText(500, load_default=None)
+
+
 class NoShowArgs(EvidenceArgs):
     at = Time(required=True)
 
@@ -169,6 +179,16 @@ class FeeSchema(RecordSchema):
     description = fields.String()
     amount_fen = fields.Integer()
     payer = fields.String()
+
+
+class FeeAgreementSchema(RecordSchema):
+    kind = fields.String()
+    amount_fen = fields.Integer()
+    party = fields.String()
+    party_name = fields.String()
+    way = fields.String()
+    signature_id = fields.UUID(allow_none=True)
+    note = fields.String(allow_none=True)
 
 
 class NoteSchema(RecordSchema):

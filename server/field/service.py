@@ -18,10 +18,11 @@ from server.desk.models import Unit
 from server.evidence import service as evidence
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
-from server.field import edits
+from server.field import edits, fees
 from server.field.completion import missing_items
 from server.field.models import (
     ChecklistAnswer,
+    FeeAgreement,
     FeeLine,
     Measurement,
     Note,
@@ -73,7 +74,15 @@ def _part(job, user, args):
 
 
 def _fee(job, user, args):
+    fees.check_fee(job, args["kind"], args["amount_fen"], args["payer"])
     return {k: args[k] for k in ("kind", "description", "amount_fen", "payer")}
+
+
+def _agreement(job, user, args):
+    keys = ("kind", "amount_fen", "party", "party_name", "way", "signature_id", "note")
+    values = {k: args.get(k) for k in keys}
+    fees.check_agreement(job, user, values)
+    return values
 
 
 def _no_show(job, user, args):
@@ -92,6 +101,7 @@ KINDS = {
     "photo": (Photo, _photo),
     "signature": (Signature, _signature),
     "part": (PartUsed, _part),
+    "fee_agreement": (FeeAgreement, _agreement),
     "fee": (FeeLine, _fee),
     "no_show": (FeeLine, _no_show),
     "note": (Note, _note),
@@ -136,8 +146,9 @@ def after_evidence(kind: str, args: dict) -> None:
 
 
 def add_evidence(kind: str, job, actor, args: dict):
-    """Record one piece of evidence through the unit of work (the office's way in)."""
-    lifecycle.check(job, "record", actor)
+    """Record one piece of evidence through the unit of work (the office's and dealer's
+    way in)."""
+    lifecycle.check(job, fees.recording_move(kind, actor), actor)
     args = {**args, "id": args.get("id") or uuid.uuid4()}
     model, values = evidence_row(kind, job, actor, args)
     if db.session.get(model, values["id"]) is not None:
@@ -166,6 +177,8 @@ def settle_no_show(job, held: dict, actor) -> None:
 def retract(job, row, reason: str, actor) -> None:
     """A record made in error gets a tombstone (an open job only); audited, never erased."""
     lifecycle.check(job, "record", actor)
+    if isinstance(row, FeeAgreement):
+        fees.check_retract(job, row)
     row.deleted_at = utcnow()
     db.session.flush()
     audit("retract", row.__tablename__, row.id, {"job": str(job.id), "reason": reason})

@@ -53,11 +53,19 @@ SIGNATURE_PURPOSES = (
     "acceptance",
     "repair_slip",
     "extra_work_quote",
+    "travel_agreement",
 )
-FEE_KINDS = ("labor", "part", "no_show", "travel", "extra_work", "other")
+# "goods": a charge for missing or damaged goods (the packing list did not match).
+FEE_KINDS = ("labor", "part", "no_show", "travel", "extra_work", "goods", "other")
 # Devices add every kind but no_show, which comes from the dealer's policy (record_no_show).
 DEVICE_FEE_KINDS = tuple(k for k in FEE_KINDS if k != "no_show")
 PAYERS = ("customer", "dealer", "installer", "nobody")
+# A charge agreed before the work: a travel surcharge or extra work (the customer agrees),
+# a charge for missing or damaged goods (the dealer consents); server/field/fees.py.
+AGREEMENT_KINDS = ("travel", "extra_work", "goods")
+AGREEMENT_PARTIES = ("customer", "dealer")
+# How it was recorded: the customer's signature on site, a call, a written note, the portal.
+AGREEMENT_WAYS = ("signature", "call", "written", "portal")
 
 # 1 kgf/cm² ("1 公斤") in kPa; DOMAIN.md's valve threshold is 3 of these.
 KPA_PER_KGF_CM2 = 98.0665

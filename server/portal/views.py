@@ -12,23 +12,22 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from marshmallow import ValidationError, fields, validate
 
 from server.access import rules as access
-from server.auth import service as auth
 from server.common import tx
 from server.dealers.service import policy_of
 from server.desk import service as desk
 from server.desk.models import Customer, Job, Unit
 from server.evidence import service as evidence
+from server.evidence import status
 from server.evidence.links import media_link
 from server.evidence.models import EvidencePackage
 from server.exceptions import DomainError
 from server.extensions import db
-from server.portal.session import PORTAL_ROLES, csrf_token, portal_page
+from server.web.pages import Area, csrf_token
 
 bp = Blueprint(
     "portal",
@@ -38,8 +37,10 @@ bp = Blueprint(
     static_folder="static",
     static_url_path="/static",
 )
+AREA = Area(("dealer", "admin"), "portal.login", "portal.jobs")
+portal_page = AREA.page
 FILTERS = {
-    "status": fields.String(validate=validate.OneOf(["waiting", "ready", "accepted", "more"])),
+    "status": fields.String(validate=validate.OneOf(status.STATUSES)),
     "kind": fields.String(validate=validate.Length(max=40)),
     "serial": fields.String(validate=validate.Length(max=80)),
 }
@@ -59,48 +60,26 @@ def local_time(value, zone: str = "Asia/Shanghai") -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%d %H:%M")
 
 
-def state_of(job: Job, package: EvidencePackage) -> str:
-    if job.locked_at is not None:
-        return "accepted"
-    if job.status != "completed":
-        return "more"  # sent back for more evidence
-    return "ready" if package.status == "built" else "waiting"
+# What a dealer may still do with a package in each status.
+REVIEWABLE = ("built", "delivered")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     error = None
     if request.method == "POST":
-        try:
-            user, token = auth.login(
-                request.form.get("username", "")[:80],
-                request.form.get("password", "")[:200],
-                request.remote_addr or "?",
-                "dealer portal",
-            )
-        except DomainError as exc:
-            error = exc.detail
-        else:
-            if user.role not in PORTAL_ROLES:
-                error = "此账号不能登录经销商门户 · This account cannot use the dealer portal."
-            else:
-                session.clear()  # a fresh session at sign-in: no fixation
-                session["token"] = token
-                return redirect(_safe_next(request.args.get("next")))
-    return render_template("portal/login.html", error=error), 401 if error else 200
-
-
-def _safe_next(target: str | None) -> str:
-    return target if target and target.startswith("/dealer/") else url_for("portal.jobs")
+        refused = "此账号不能登录经销商门户 · This account cannot use the dealer portal."
+        error = AREA.sign_in("dealer portal", refused)
+        if error is None:
+            return redirect(AREA.next_page())
+    page = render_template("pages/login.html", base="portal/base.html", error=error)
+    return page, 401 if error else 200
 
 
 @bp.post("/logout")
 @portal_page
 def logout():
-    auth.revoke([g.device])
-    tx.commit()
-    session.clear()
-    return redirect(url_for("portal.login"))
+    return AREA.sign_out()
 
 
 @bp.get("/")
@@ -112,25 +91,24 @@ def jobs():
         abort(400, "Unknown filter value.")
     inner = sa.orm.aliased(EvidencePackage)
     newest = sa.select(sa.func.max(inner.version)).where(inner.job_id == Job.id).scalar_subquery()
+    state = status.expression()
     query = (
-        sa.select(Job, EvidencePackage, Customer, Unit)
-        .join(EvidencePackage, EvidencePackage.job_id == Job.id)
+        status.joined(
+            sa.select(Job, EvidencePackage, Customer, Unit, state).select_from(EvidencePackage)
+        )
         .join(Customer, Customer.id == Job.customer_id)
         .outerjoin(Unit, Unit.id == Job.unit_id)
         .where(Job.id.in_(access.job_ids(g.user)), EvidencePackage.version == newest)
         .order_by(EvidencePackage.completed_at.desc())
         .limit(500)
     )
+    if chosen.get("status"):
+        query = query.where(state == chosen["status"])
     if chosen.get("kind"):
         query = query.where(Job.kind == chosen["kind"])
     if chosen.get("serial"):
         query = query.where(Unit.serial.contains(chosen["serial"]))
-    rows = [
-        (job, pkg, customer, unit, state_of(job, pkg))
-        for job, pkg, customer, unit in db.session.execute(query)
-    ]
-    if chosen.get("status"):
-        rows = [r for r in rows if r[4] == chosen["status"]]
+    rows = db.session.execute(query).all()
     return render_template("portal/jobs.html", rows=rows, chosen=chosen)
 
 
@@ -155,7 +133,8 @@ def job(job_id):
         "portal/job.html",
         job=job,
         package=package,
-        state=state_of(job, package),
+        state=status.of(package),
+        reviewable=REVIEWABLE,
         versions=versions,
         tz=_zone(job),
     )

@@ -36,7 +36,10 @@ MUTATIONS = {
     # Renders and stores a PNG through the unit of work: a full savepoint.
     "add_signature": _evidence("signature", args.AddSignatureArgs(), own_savepoint=False),
     "add_part": _evidence("part", args.AddPartArgs()),
-    "add_fee": _evidence("fee", args.AddFeeArgs()),
+    # A fee is checked against the agreements and charges before it (field/fees.py), so
+    # those are written at once, not queued for the pipeline: a full savepoint each.
+    "add_fee_agreement": _evidence("fee_agreement", args.AddFeeAgreementArgs(), False),
+    "add_fee": _evidence("fee", args.AddFeeArgs(), own_savepoint=False),
     # Ends its visit too (an ORM change): a full savepoint.
     "record_customer_absent": _evidence(
         "no_show", args.RecordCustomerAbsentArgs(), own_savepoint=False

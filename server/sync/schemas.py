@@ -117,6 +117,10 @@ class AddFeeArgs(OnJob, field.FeeArgs):
     pass
 
 
+class AddFeeAgreementArgs(OnJob, field.FeeAgreementArgs):
+    pass
+
+
 class RecordCustomerAbsentArgs(OnJob, field.NoShowArgs):
     pass
 

@@ -11,6 +11,7 @@ from server.common import tx
 from server.common.models import utcnow
 from server.exceptions import BadRequest, Busy, Conflict, Forbidden, Invalid, TooLarge
 from server.extensions import db
+from server.field import fees
 from server.field.models import Visit
 from server.media import processing
 from server.sync import fastpath
@@ -91,7 +92,9 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
         # The field service's refusals, as per-mutation answers (docs/sync-protocol.md §2).
         if exc.slug == "incomplete":
             return _rejected("incomplete", exc.detail, **exc.extra)
-        return _rejected("invalid_args", exc.detail, errors=exc.errors)
+        # A fee rule answers by its own name (the device says which rule, not "invalid").
+        reason = exc.slug.replace("-", "_") if exc.slug in fees.REFUSALS else "invalid_args"
+        return _rejected(reason, exc.detail, errors=exc.errors)
     except (Conflict, Forbidden) as exc:
         return _rejected(exc.slug.replace("-", "_"), exc.detail)
     except (IntegrityError, DataError, FlushError) as exc:

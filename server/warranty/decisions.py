@@ -47,12 +47,8 @@ def current(job_id) -> LiabilityDecision | None:
     return row if row is not None and row.deleted_at is None else None
 
 
-def decide_job(job, actor, *, source: str, found_on=None) -> LiabilityDecision:
-    """Decide who pays for the job's fault under its dealer's policy, and store it.
-
-    `found_on` (office only) overrides the day taken from the request or the job.
-    Raises Invalid: no fault category, no unit, an impossible date.
-    """
+def _decide(job, found_on=None):
+    """(unit, day found, where the day came from, the decision); raises Invalid."""
     if job.fault_category is None:
         raise Invalid("fault_category", "the job has no fault category")
     if job.unit_id is None:
@@ -62,7 +58,28 @@ def decide_job(job, actor, *, source: str, found_on=None) -> LiabilityDecision:
     tz = policy["timezone"]
     found, found_from = (found_on, "office") if found_on is not None else found_on_of(job, tz)
     facts = unit_facts(unit, found, tz, exclude_job=job.id)
-    decision = liability.decide(facts, job.fault_category, found, policy)
+    return unit, found, found_from, liability.decide(facts, job.fault_category, found, policy)
+
+
+def charge_of(job):
+    """Who pays for the job's fault as things stand: the stored decision, else the one the
+    job would get now (nothing stored); None when it cannot be decided (no fault yet)."""
+    row = current(job.id)
+    if row is not None:
+        return row
+    try:
+        return _decide(job)[3]
+    except Invalid:
+        return None
+
+
+def decide_job(job, actor, *, source: str, found_on=None) -> LiabilityDecision:
+    """Decide who pays for the job's fault under its dealer's policy, and store it.
+
+    `found_on` (office only) overrides the day taken from the request or the job.
+    Raises Invalid: no fault category, no unit, an impossible date.
+    """
+    unit, found, found_from, decision = _decide(job, found_on)
     values = {
         "unit_id": unit.id,
         "dealer_id": job.dealer_id,

@@ -7,18 +7,14 @@ import pytest
 
 from tests.conftest import PASSWORD
 from tests.evidence.conftest import install
-from tests.helpers import job_row
+from tests.helpers import form_token, job_row, sign_in_page
 
 
 def sign_in(client, username="dealer1", password=PASSWORD):
-    return client.post(
-        "/dealer/login", data={"username": username, "password": password}, follow_redirects=False
-    )
+    return sign_in_page(client, "dealer", username, password)
 
 
-def csrf(client, path) -> str:
-    page = client.get(path).get_data(as_text=True)
-    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+csrf = form_token
 
 
 def test_a_dealer_signs_in_sees_the_evidence_and_accepts(app, client, world):

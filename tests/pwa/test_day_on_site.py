@@ -30,9 +30,10 @@ def test_a_repair_with_parts_fees_test_run_and_slip(app, world, live_server, pag
     page.get_by_role("button", name="到达现场，开始服务").click()
     step = lambda name: page.locator(f"section[aria-labelledby='{name}-h']")  # noqa: E731
     diagnosis = step("diagnosis").locator("textarea")
-    diagnosis.fill("滤瓶密封圈老化渗水")
+    # Taken apart by the customer: outside the warranty (W3), so the repair is paid.
+    diagnosis.fill("客户自行拆装滤瓶，密封圈错位渗水")
     diagnosis.blur()
-    step("diagnosis").locator("select").select_option("seepage")
+    step("diagnosis").locator("select").select_option("self_modified")
     parts = step("parts")
     parts.get_by_placeholder("配件编码").fill("OR-33")
     parts.get_by_placeholder("配件名称").fill("滤瓶密封圈")
@@ -57,8 +58,8 @@ def test_a_repair_with_parts_fees_test_run_and_slip(app, world, live_server, pag
         job = db.session.get(Job, uuid.UUID(job_id))
         assert (job.status, job.diagnosis, job.fault_category) == (
             "completed",
-            "滤瓶密封圈老化渗水",
-            "seepage",
+            "客户自行拆装滤瓶，密封圈错位渗水",
+            "self_modified",
         )
         part = db.session.scalars(sa.select(PartUsed).where(PartUsed.job_id == job.id)).one()
         assert (part.part_code, part.quantity, part.unit_price_fen) == ("OR-33", 2, 1250)
