@@ -21,6 +21,15 @@ def register(app: Flask) -> None:
         counts = demo.load()
         click.echo(f"Demo data loaded: {counts}. Every demo user's password is 'demo'.")
 
+    @app.cli.command("evidence-announce")
+    def evidence_announce():
+        """Send the dealers the evidence packages built before packages announced themselves."""
+        from server.evidence.service import announce_unsent
+
+        count = announce_unsent()
+        tx.commit()
+        click.echo(f"{count} evidence packages queued for their dealers.")
+
     @app.cli.command("create-admin")
     @click.option("--username", prompt="Admin user name")
     @click.option("--display-name", default="管理员 Administrator", show_default=True)

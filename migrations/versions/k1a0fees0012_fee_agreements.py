@@ -6,7 +6,7 @@ line charge the customer only up to it. `fee_lines.kind` gains `goods`,
 `signatures.purpose` gains `travel_agreement` (the customer signs the surcharge on site).
 `evidence_packages.event_id` is the outbox event that takes a built package to its dealer.
 Packages built before this revision have none and were never sent: the worker sends them
-now (`flask evidence announce` in docs/evidence.md).
+with `flask --app wsgi evidence-announce` (docs/evidence.md).
 
 Revision ID: k1a0fees0012
 Revises: i9a0delivery0010

@@ -15,9 +15,9 @@ import { Settings } from './views/settings.js';
 import { Dialog } from './ui/dialog.js';
 
 function Screen({ route }) {
-  const [name, id, sub, arg] = route.parts;
+  const [name, id, sub, arg, ...rest] = route.parts;
   if (name === 'job' && sub === 'flow') return html`<${Flow} id=${id} />`;
-  if (name === 'job' && sub === 'sign') return html`<${SignScreen} id=${id} purpose=${arg} />`;
+  if (name === 'job' && sub === 'sign') return html`<${SignScreen} id=${id} purpose=${arg} charge=${rest} />`;
   if (name === 'job') return html`<${JobDetail} id=${id} />`;
   if (name === 'settings') return html`<${Settings} />`;
   return html`<${JobList} />`;

@@ -10,6 +10,7 @@ export const JOB_RECORDS = [
   'photos',
   'signatures',
   'parts_used',
+  'fee_agreements',
   'fee_lines',
   'job_notes',
   'sync_conflicts',
@@ -26,6 +27,7 @@ export function userDb(userId) {
     const records = Object.fromEntries(JOB_RECORDS.map((name) => [name, 'id, job_id']));
     const v1 = { ...records };
     delete v1.liability_decisions;
+    delete v1.fee_agreements;
     db.version(1).stores({
       meta: 'key',
       jobs: 'id, status, window_start',
@@ -44,6 +46,8 @@ export function userDb(userId) {
     });
     // Who pays for a job's fault (server/warranty/), synced since version 2.
     db.version(2).stores({ liability_decisions: 'id, job_id' });
+    // Charges agreed before the work (server/field/fees.py), synced since version 3.
+    db.version(3).stores({ fee_agreements: 'id, job_id' });
     opened.set(userId, db);
   }
   return opened.get(userId);

@@ -108,6 +108,19 @@ def announce(package: EvidencePackage) -> None:
     db.session.flush()
 
 
+def announce_unsent() -> int:
+    """Write the dealer's event for built packages that have none (built before packages
+    announced themselves); returns how many. Idempotent: the outbox key is the package's."""
+    unsent = db.session.scalars(
+        sa.select(EvidencePackage).where(
+            EvidencePackage.status == "built", EvidencePackage.event_id.is_(None)
+        )
+    ).all()
+    for package in unsent:
+        announce(package)
+    return len(unsent)
+
+
 def media_ready(sha256: str) -> int:
     """A photo is in and processed: build the packages that waited for it (and commit)."""
     waiting = db.session.scalars(

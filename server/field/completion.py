@@ -7,6 +7,7 @@ language that the PWA evaluates the same way (docs/sync-protocol.md, "Completion
 import sqlalchemy as sa
 
 from server.extensions import db
+from server.field import fees
 from server.field.models import ChecklistAnswer, Measurement, Photo, Signature
 from server.field.vocab import FAULT_CATEGORIES, measurement_units
 
@@ -105,6 +106,7 @@ def completion_rules(policy: dict) -> dict:
         "fault_categories": list(FAULT_CATEGORIES),
         "measurement_units": measurement_units(),
         "kinds": {"installation": installation, "repair": repair},
+        "fees": fees.for_devices(),
     }
 
 

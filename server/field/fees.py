@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from server.exceptions import Conflict, Forbidden, Invalid
 from server.extensions import db
 from server.field.models import FeeAgreement, FeeLine, Signature
+from server.field.vocab import DEVICE_FEE_KINDS, PAYERS
 from server.warranty import decisions
 
 # A fee kind that needs a prior agreement → who must have agreed to it.
@@ -28,6 +29,18 @@ SIGNED_AS = {"travel": "travel_agreement", "extra_work": "extra_work_quote"}
 LIABILITY_BOUND = ("labor", "part", "other")
 # The refusals below, by slug (a push answers them as rejection reasons by these names).
 REFUSALS = ("fee-not-agreed", "fee-on-free-job", "wrong-agreement-party")
+
+
+def for_devices() -> dict:
+    """The rules above as data, served with the completion rules: the app refuses what the
+    server would refuse, before the customer is asked for money (no second copy)."""
+    return {
+        "kinds": list(DEVICE_FEE_KINDS),
+        "payers": list(PAYERS),
+        "agreed_by": dict(AGREED_BY),
+        "signed_as": dict(SIGNED_AS),
+        "liability_bound": list(LIABILITY_BOUND),
+    }
 
 
 def yuan(fen: int) -> str:

@@ -108,6 +108,11 @@ KINDS = {
 }
 
 
+def fault_changed(job, actor) -> None:
+    """The job's fault category changed (an edit landed): who pays is decided again now."""
+    warranty_decisions.diagnosed(job, actor)
+
+
 def check_visit(job, visit_id) -> Visit | None:
     """Evidence names a visit of its own job, or none."""
     if visit_id is None:

@@ -102,7 +102,11 @@ def visit(ctx, args: dict) -> dict:
 
 def edit_job(ctx, args: dict) -> dict:
     job, clash = job_for(ctx, args["job_id"])
-    return merge(ctx, job, "jobs", args["changes"], job.id, clash)
+    fault = job.fault_category
+    result = merge(ctx, job, "jobs", args["changes"], job.id, clash)
+    if job.fault_category != fault:
+        field.fault_changed(job, ctx.user)
+    return result
 
 
 def edit_visit(ctx, args: dict) -> dict:

@@ -101,7 +101,10 @@ def _move_status(conflict: SyncConflict, job: Job, target: str, admin) -> None:
 def _apply(conflict: SyncConflict, job: Job, row, chosen, admin) -> None:
     field = conflict.field
     if edits.editable(conflict.entity, field):
+        fault = job.fault_category
         lifecycle.settle(job, row, field, chosen, admin)
+        if job.fault_category != fault:
+            field_service.fault_changed(job, admin)
     elif field == "technician_id":
         lifecycle.assign(job, chosen, admin)
     elif field == "status":

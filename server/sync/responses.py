@@ -63,6 +63,28 @@ class PullResponseSchema(StrictSchema):
     has_more = fields.Boolean(required=True)
 
 
+class FeeRulesSchema(StrictSchema):
+    kinds = fields.List(fields.String(), required=True)
+    payers = fields.List(fields.String(), required=True)
+    agreed_by = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "fee kind → who must agree beforehand (customer | dealer)"},
+    )
+    signed_as = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={"description": "fee kind → the signature purpose of the customer's agreement"},
+    )
+    liability_bound = fields.List(
+        fields.String(),
+        required=True,
+        metadata={"description": "fee kinds not charged to the customer on a free job"},
+    )
+
+
 class RulesResponseSchema(StrictSchema):
     version = fields.Integer(required=True)
     pressure_valve_threshold_kpa = fields.Float(required=True)
@@ -78,3 +100,4 @@ class RulesResponseSchema(StrictSchema):
         required=True,
         metadata={"description": "job kind → rules ({id, label, require, when?})"},
     )
+    fees = fields.Nested(FeeRulesSchema, required=True, metadata={"description": "docs/fees.md"})

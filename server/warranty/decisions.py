@@ -121,6 +121,17 @@ def decide_job(job, actor, *, source: str, found_on=None) -> LiabilityDecision:
     return row
 
 
+def diagnosed(job, actor) -> LiabilityDecision | None:
+    """The fault was chosen or changed (by the technician, or the office settling a
+    conflict): decide now, so the decision reaches the devices and stands beside every fee
+    asked for before completion (field/fees.py).
+
+    Like a completion, an undecidable fault stops nothing: the refusal is audited, and an
+    earlier decision is withdrawn (it was about another fault)."""
+    source = "diagnosis" if actor is None or actor.role == "technician" else "office"
+    return _decide_or_withdraw(job, actor, source)
+
+
 def after_completion(job, actor) -> LiabilityDecision | None:
     """A job completed: its unit's record, then who pays for its fault (if it has one).
 
@@ -132,9 +143,13 @@ def after_completion(job, actor) -> LiabilityDecision | None:
         refresh(db.session.get(Unit, job.unit_id))
     if job.fault_category is None:
         return None
+    return _decide_or_withdraw(job, actor, "completion")
+
+
+def _decide_or_withdraw(job, actor, source: str) -> LiabilityDecision | None:
     try:
         # Refusals come before anything is written: no savepoint is needed.
-        return decide_job(job, actor, source="completion")
+        return decide_job(job, actor, source=source)
     except Invalid as refused:
         stale = current(job.id)
         if stale is not None:

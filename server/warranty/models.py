@@ -15,7 +15,9 @@ COUNT_FROM = ("purchase", "factory")
 CHANGERS = ("technician", "customer", "third_party")
 OTHER_CHANGERS = ("customer", "third_party")
 # What wrote a liability decision: a job's completion, or the office recomputing it.
-DECISION_SOURCES = ("completion", "office")
+# diagnosis: decided when the technician chose the fault (before any fee is asked for);
+# completion: decided again at completion; office: decided by the office.
+DECISION_SOURCES = ("diagnosis", "completion", "office")
 
 
 class WarrantyRecord(ClientRow, db.Model):

@@ -119,7 +119,9 @@ class DecisionSchema(AssessmentSchema):
     found_on = fields.Date(required=True)
     decided_at = fields.AwareDateTime(required=True)
     decided_by = fields.UUID(allow_none=True, required=True)
-    source = fields.String(required=True, metadata={"description": "completion | office"})
+    source = fields.String(
+        required=True, metadata={"description": "diagnosis | completion | office"}
+    )
 
 
 class DecideArgs(StrictSchema):

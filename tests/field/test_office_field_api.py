@@ -24,6 +24,13 @@ EVIDENCE = {
     "photos": {"purpose": "site", "sha256": sha("photo"), "taken_at": NOW},
     "parts": {"part_code": "PP-10", "name": "PP棉滤芯", "quantity": 2, "unit_price_fen": 3500},
     "fees": {"kind": "labor", "description": "上门费", "amount_fen": 5000, "payer": "customer"},
+    "fee-agreements": {
+        "kind": "travel",
+        "amount_fen": 3000,
+        "party": "customer",
+        "party_name": "张伟",
+        "way": "call",
+    },
     "checklist-answers": {"item": "floor_drain", "value": False, "answered_at": NOW},
 }
 

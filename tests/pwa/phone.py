@@ -72,8 +72,12 @@ class Phone:
 
     def sign(self, purpose_button_text: str, signer: str | None = None):
         """Tap the signing button, draw a signature with the finger, confirm."""
+        self.page.get_by_role("button", name=purpose_button_text).click()
+        self.sign_here(signer)
+
+    def sign_here(self, signer: str | None = None):
+        """On the signing screen: the customer draws a signature and confirms."""
         page = self.page
-        page.get_by_role("button", name=purpose_button_text).click()
         pad = page.locator("canvas.sign__pad")
         expect(pad).to_be_visible()
         if signer is not None:

@@ -6,6 +6,7 @@ import { t } from '../i18n.js';
 import { toFen, yuan } from '../format.js';
 import { enqueue } from '../sync/outbox.js';
 import { evidence } from './parts.js';
+import { go } from '../ui/router.js';
 
 // The gauge's units, 公斤 first: it is what technicians and customers say.
 const PRESSURE_UNITS = [['kgf/cm2', '公斤 (kgf/cm²)'], ['bar', 'bar'], ['MPa', 'MPa'], ['psi', 'psi'], ['kPa', 'kPa']];
@@ -97,29 +98,63 @@ export function Parts({ ctx, presets = [] }) {
   `;
 }
 
-const FEE_KINDS = ['labor', 'part', 'travel', 'extra_work', 'other'];
-const PAYERS = ['customer', 'dealer', 'installer', 'nobody'];
+// The fee rules come with the dealer's rules (server/field/fees.py): what needs a prior
+// agreement and from whom, what the liability decision governs. No second copy here.
+export function feeCheck(rules, records, line) {
+  const fees = rules?.fees;
+  if (!fees || line.payer !== 'customer' || !line.amount_fen) return null;
+  const decision = records.liability_decisions[0];
+  if (fees.liability_bound.includes(line.kind) && decision?.charge === 'free') {
+    return { refused: t('feeFreeJob', { rule: decision.rule }) };
+  }
+  const party = fees.agreed_by[line.kind];
+  if (!party) return null;
+  const sum = (rows) => rows.reduce((n, r) => n + r.amount_fen, 0);
+  const agreed = sum(records.fee_agreements.filter((a) => a.kind === line.kind && a.party === party));
+  const charged = sum(records.fee_lines.filter((f) => f.kind === line.kind && f.payer === 'customer'));
+  if (charged + line.amount_fen <= agreed) return null;
+  const purpose = fees.signed_as[line.kind];
+  if (!purpose) return { refused: t('feeNeedsDealer', { agreed: yuan(agreed) }) };
+  return { sign: purpose, agreed };
+}
 
 export function Fees({ ctx }) {
-  const fees = ctx.bundle.records.fee_lines;
+  const { records } = ctx.bundle;
+  const fees = records.fee_lines;
+  const rules = ctx.bundle.dealer?.rules?.fees;
+  const [problem, setProblem] = useState(null);
   async function add(event) {
     event.preventDefault();
     const form = new FormData(event.target);
-    event.target.reset();
-    await enqueue(ctx.db, 'add_fee', evidence(ctx.bundle, {
+    const line = {
       kind: form.get('kind'), description: form.get('description').trim(),
       amount_fen: toFen(form.get('amount')), payer: form.get('payer'),
-    }));
+    };
+    const check = feeCheck(ctx.bundle.dealer?.rules, records, line);
+    if (check?.refused) return setProblem(check.refused);
+    if (check?.sign) {
+      // Agreed first: the customer signs the amount, then the charge is recorded.
+      const path = [check.sign, line.amount_fen, encodeURIComponent(line.description)].join('/');
+      return go(`job/${ctx.bundle.job.id}/sign/${path}`);
+    }
+    setProblem(null);
+    event.target.reset();
+    await enqueue(ctx.db, 'add_fee', evidence(ctx.bundle, line));
   }
   const total = fees.reduce((n, f) => n + (f.payer === 'customer' ? f.amount_fen : 0), 0);
+  const agreements = records.fee_agreements;
   return html`
+    ${agreements.length ? html`<ul class="lines agreed">${agreements.map((a) => html`<li key=${a.id}>${t('agreedLine', {
+      kind: t(`fee_${a.kind}`), amount: yuan(a.amount_fen), who: a.party_name,
+    })}</li>`)}</ul>` : null}
     <ul class="lines">${fees.map((f) => html`<li key=${f.id}>${t(`fee_${f.kind}`)} · ${f.description} · ${yuan(f.amount_fen)} · ${t(`payer_${f.payer}`)}</li>`)}</ul>
     <p class="total">${t('feeTotal', { total: yuan(total) })}</p>
-    ${ctx.open ? html`<form class="line-form" onSubmit=${add}>
-      <select class="weui-select" name="kind" aria-label=${t('feeKind')}>${FEE_KINDS.map((k) => html`<option value=${k}>${t(`fee_${k}`)}</option>`)}</select>
+    ${problem ? html`<p class="bad" role="alert">${problem}</p>` : null}
+    ${ctx.open && rules ? html`<form class="line-form" onSubmit=${add}>
+      <select class="weui-select" name="kind" aria-label=${t('feeKind')}>${rules.kinds.map((k) => html`<option value=${k}>${t(`fee_${k}`)}</option>`)}</select>
       <input class="weui-input" name="description" required aria-label=${t('feeDescription')} placeholder=${t('feeDescription')} />
       <input class="weui-input" name="amount" inputmode="decimal" required aria-label=${t('amount')} placeholder=${t('amount')} />
-      <select class="weui-select" name="payer" aria-label=${t('payer')}>${PAYERS.map((p) => html`<option value=${p}>${t(`payer_${p}`)}</option>`)}</select>
+      <select class="weui-select" name="payer" aria-label=${t('payer')}>${rules.payers.map((p) => html`<option value=${p}>${t(`payer_${p}`)}</option>`)}</select>
       <button class="weui-btn weui-btn_mini weui-btn_primary" type="submit">${t('add')}</button>
     </form>` : null}
   `;

@@ -1,10 +1,11 @@
 // Installation, in DOMAIN.md's order: unbox check, floor drain, water pressure (valve or
-// waiver), install steps, photos, leak check, briefing, acceptance.
+// waiver), install steps, photos, leak check, briefing, fees agreed beforehand (if any),
+// acceptance.
 import { html } from '../ui/html.js';
 import { t } from '../i18n.js';
 import { applies, holds } from '../rules.js';
 import { Answer, latestAnswer, Photos, Section, Signature } from './parts.js';
-import { formatPressure, Pressure } from './editors.js';
+import { Fees, formatPressure, Pressure } from './editors.js';
 
 function Valve({ ctx }) {
   const { facts, bundle, rules } = ctx;
@@ -70,6 +71,9 @@ export function Installation({ ctx }) {
     <${Section} id="briefing" title=${t('briefingTitle')} done=${facts.answers.briefing === true}>
       <p>${t('briefingText')}</p>
       <${Answer} ctx=${ctx} item="briefing" yes=${t('briefingDone')} no=${false} />
+    <//>
+    <${Section} id="fees" title=${t('feesIfAny')} done=${ctx.bundle.records.fee_lines.length > 0}>
+      <${Fees} ctx=${ctx} />
     <//>
     <${Section} id="acceptance" title=${t('acceptanceTitle')} done=${facts.signatures.has('acceptance')}>
       <${Signature} ctx=${ctx} purpose="acceptance" />

@@ -24,8 +24,12 @@ const TEXT = {
     'I confirm the repair is done and the unit runs normally. Itemized fees: {fees}',
   ],
   extra_work_quote: [
-    '本人同意以下额外施工及报价：{fees}',
-    'I agree to the following extra work and its price: {fees}',
+    '本人同意以下额外施工及报价：{desc}，金额 {amount}。',
+    'I agree to the following extra work and its price: {desc}, {amount}.',
+  ],
+  travel_agreement: [
+    '本人同意支付超出服务半径的远程上门费 {amount}（{desc}）。',
+    'I agree to pay a travel surcharge of {amount} for a visit beyond the service radius ({desc}).',
   ],
 };
 
@@ -45,7 +49,7 @@ export function paramsFor(purpose, bundle, formatPressure, formatFees) {
     const limit = bundle.dealer?.rules?.pressure_valve_threshold_kpa;
     return { pressure: reading ? formatPressure(reading) : '', limit: limit ? `${limit} kPa` : '' };
   }
-  if (purpose === 'repair_slip' || purpose === 'extra_work_quote') return { fees: formatFees(records.fee_lines) };
+  if (purpose === 'repair_slip') return { fees: formatFees(records.fee_lines) };
   if (purpose === 'unbox_verification') {
     const answer = latest(records.checklist_answers.filter((a) => a.item === 'unbox_check'), 'answered_at');
     return { unbox: answer?.answer?.comment || '' };

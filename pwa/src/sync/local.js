@@ -22,6 +22,10 @@ const EVIDENCE = {
     part_code: a.part_code, name: a.name, quantity: a.quantity ?? 1,
     unit_price_fen: a.unit_price_fen ?? 0,
   })],
+  add_fee_agreement: ['fee_agreements', (a) => ({
+    kind: a.kind, amount_fen: a.amount_fen, party: a.party, party_name: a.party_name,
+    way: a.way, signature_id: a.signature_id ?? null, note: a.note ?? null,
+  })],
   add_fee: ['fee_lines', (a) => ({
     kind: a.kind, description: a.description, amount_fen: a.amount_fen, payer: a.payer,
   })],
@@ -30,7 +34,7 @@ const EVIDENCE = {
 
 export const TABLES_TOUCHED = [
   'jobs', 'visits', 'dealers', 'checklist_answers', 'measurements', 'photos', 'signatures',
-  'parts_used', 'fee_lines', 'job_notes',
+  'parts_used', 'fee_agreements', 'fee_lines', 'job_notes',
 ];
 
 function evidenceRow(a, values, at) {

@@ -42,9 +42,14 @@ async function applyPage(db, page, reset) {
   });
 }
 
+// Raised with db.js's version when the app starts keeping an entity (or a field of one) an
+// older app ignored: its next pull is a snapshot, so rows skipped before arrive too.
+export const DATA_VERSION = 3;
+
 // Returns 'ok', or the failed response for the engine to judge.
 export async function pullAll(db, token, { fresh = false } = {}) {
-  let cursor = fresh ? null : await getMeta(db, 'cursor');
+  const current = (await getMeta(db, 'dataVersion')) === DATA_VERSION;
+  let cursor = fresh || !current ? null : await getMeta(db, 'cursor');
   for (;;) {
     const query = new URLSearchParams({ limit: '500', schema_version: '1' });
     if (cursor) query.set('cursor', cursor);
@@ -58,6 +63,9 @@ export async function pullAll(db, token, { fresh = false } = {}) {
     }
     await applyPage(db, response.body, response.body.reset);
     cursor = response.body.cursor;
-    if (!response.body.has_more) return 'ok';
+    if (!response.body.has_more) {
+      await setMeta(db, 'dataVersion', DATA_VERSION);
+      return 'ok';
+    }
   }
 }

@@ -12,6 +12,7 @@ import { sha256Hex } from '../photo/core.js';
 import { evidence } from '../flow/parts.js';
 import { paramsFor, statement } from '../flow/statements.js';
 import { formatFees, formatPressure } from '../flow/editors.js';
+import { yuan } from '../format.js';
 
 function usePad(canvasRef) {
   const pad = useRef(null);
@@ -41,19 +42,32 @@ function usePad(canvasRef) {
   return [pad, strokes, setStrokes];
 }
 
-export function SignScreen({ id, purpose }) {
+export function SignScreen({ id, purpose, charge }) {
   const bundle = useData((d) => loadJob(d, id), [id]);
   if (bundle === undefined) return html`<p class="loading" aria-busy="true">…</p>`;
   if (!bundle) return null;
-  return html`<${Signing} bundle=${bundle} purpose=${purpose} />`;
+  return html`<${Signing} bundle=${bundle} purpose=${purpose} agreement=${agreementOf(bundle, purpose, charge)} />`;
 }
 
-function Signing({ bundle, purpose }) {
+// A charge the customer agrees to by signing (#/job/<id>/sign/<purpose>/<fen>/<what for>):
+// its fee kind is the one the dealer's rules sign with this purpose.
+function agreementOf(bundle, purpose, [fen, what] = []) {
+  const signedAs = bundle.dealer?.rules?.fees?.signed_as || {};
+  const kind = Object.keys(signedAs).find((k) => signedAs[k] === purpose);
+  const amount = Number(fen);
+  if (!kind || !Number.isInteger(amount) || amount <= 0) return null;
+  return { kind, amount_fen: amount, description: decodeURIComponent(what || '') || t(`fee_${kind}`) };
+}
+
+function Signing({ bundle, purpose, agreement }) {
   const db = useDb();
   const canvas = useRef(null);
   const [pad, strokes, setStrokes] = usePad(canvas);
   const [name, setName] = useState(null);
-  const text = statement(purpose, paramsFor(purpose, bundle, formatPressure, formatFees));
+  const params = agreement
+    ? { amount: yuan(agreement.amount_fen), desc: agreement.description }
+    : paramsFor(purpose, bundle, formatPressure, formatFees);
+  const text = statement(purpose, params);
   const signer = name ?? (bundle.customer?.name || '');
 
   function undo() {
@@ -69,7 +83,7 @@ function Signing({ bundle, purpose }) {
   async function confirm() {
     const data = pad.current.toData();
     if (!data.length || !signer.trim()) return;
-    await enqueue(db, 'add_signature', evidence(bundle, {
+    const signature = evidence(bundle, {
       purpose,
       signer_name: signer.trim(),
       statement_text: text,
@@ -77,7 +91,17 @@ function Signing({ bundle, purpose }) {
       strokes: data,
       signed_at: new Date().toISOString(),
       device: navigator.userAgent.slice(0, 120),
-    }));
+    });
+    await enqueue(db, 'add_signature', signature);
+    if (agreement) {
+      // The signed quote is the agreement; the charge it allows follows it.
+      const { kind, amount_fen: amount, description } = agreement;
+      await enqueue(db, 'add_fee_agreement', evidence(bundle, {
+        kind, amount_fen: amount, party: 'customer', party_name: signer.trim(), way: 'signature',
+        signature_id: signature.id,
+      }));
+      await enqueue(db, 'add_fee', evidence(bundle, { kind, description, amount_fen: amount, payer: 'customer' }));
+    }
     history.back();
   }
 
