@@ -118,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     from server.admin.views import bp as admin_bp
+    from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)

@@ -18,6 +18,7 @@ from server.desk.models import Customer, Unit
 from server.extensions import db
 from server.field.models import (
     ChecklistAnswer,
+    FeeAgreement,
     FeeLine,
     Measurement,
     Note,
@@ -186,6 +187,20 @@ def build(package, job, liability: dict | None) -> dict:
             for f in fees
         ],
         "customer_pays_fen": sum(f.amount_fen for f in fees if f.payer == "customer"),
+        # What the charges rest on: agreed beforehand (docs/fees.md).
+        "fee_agreements": [
+            {
+                "kind": a.kind,
+                "amount_fen": a.amount_fen,
+                "party": a.party,
+                "party_name": a.party_name,
+                "way": a.way,
+                "signature_id": jsonable(a.signature_id),
+                "note": a.note,
+                "recorded_at": _t(a.created_at),
+            }
+            for a in _rows(FeeAgreement, job.id, FeeAgreement.created_at)
+        ],
         "liability": liability,
         "photos": [
             {

@@ -20,6 +20,7 @@ def test_the_dealer_reviews_and_accepts_in_the_browser(app, client, world, brows
     install(client, world)
     with serving(app) as base:
         app.config["PUBLIC_BASE_URL"] = base
+        app.config["WEBHOOK_ALLOW_PRIVATE"] = True  # a webhook on this machine
         context = browser.new_context(viewport={"width": 1024, "height": 900})
         page = context.new_page()
         refused = []
@@ -40,6 +41,14 @@ def test_the_dealer_reviews_and_accepts_in_the_browser(app, client, world, brows
             shot(page, "../portal/evidence")
             page.get_by_role("button", name="确认验收 Accept").click()
             sync_api.expect(page.locator("h1 .state")).to_contain_text("已确认")
+            page.get_by_role("link", name="推送设置 Webhook").click()
+            page.fill("input[name=url]", "http://127.0.0.1:9/hooks")
+            page.get_by_role("button", name="保存 Save").click()
+            sync_api.expect(page.get_by_role("status")).to_contain_text("仅显示这一次")
+            shot(page, "../portal/webhook-secret")
+            page.get_by_role("link", name="推送记录 Deliveries").click()
+            sync_api.expect(page.locator("tbody")).to_contain_text("evidence.completed")
+            shot(page, "../portal/deliveries")
             assert refused == []
         finally:
             context.close()
