@@ -84,9 +84,11 @@ def get(report_id: str) -> Report | None:
 
 
 def listed() -> list[Report]:
-    from server.reports import catalog  # noqa: F401
+    """Every report, in the catalog's order."""
+    from server.reports import catalog
 
-    return list(REPORTS.values())
+    place = {report_id: i for i, report_id in enumerate(catalog.ORDER)}
+    return sorted(REPORTS.values(), key=lambda r: place.get(r.id, len(place)))
 
 
 def run(report: Report, month: date, tz: str, dealer_id=None, session=None) -> Result:
