@@ -46,7 +46,7 @@ def chart(result: Result) -> dict | None:
             "label": label,
             "value": cell(column, value) + (column.unit if column.unit == "%" else ""),
             "y": i * step,
-            "text_y": i * step + CHART["bar_height"] * 0.7,
+            "text_y": round(i * step + CHART["bar_height"] * 0.7, 1),
             "width": max(round(room * value / top, 1), 1 if value else 0),
         }
         for i, (label, value) in enumerate(values)

@@ -66,6 +66,13 @@ def _no_shows(session, start, end, dealer_id) -> dict:
     return dict(session.execute(query).all())
 
 
+def _uuid(text) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(text)
+    except (TypeError, ValueError):  # not a job's id: nothing to count
+        return None
+
+
 def _sent_back(session, start, end, dealer_id) -> dict:
     """Audit entries hold the job's id as text: read them, then their jobs."""
     query = (
@@ -79,7 +86,7 @@ def _sent_back(session, start, end, dealer_id) -> dict:
             AuditEntry.at < end,
         )
     )
-    job_ids = [uuid.UUID(text) for text in session.scalars(query)]
+    job_ids = [job_id for text in session.scalars(query) if (job_id := _uuid(text))]
     counts = defaultdict(int)
     if job_ids:
         jobs = _in_scope(sa.select(Job.id, Job.technician_id).where(Job.id.in_(job_ids)), dealer_id)
