@@ -76,29 +76,30 @@ def _same_fault(first, second) -> bool:
 def outcomes(session, start, end, dealer_id=None) -> list[Outcome]:
     """Each repair completed in [start, end), with its working visits and whether a repeat
     followed."""
-    jobs = session.scalars(completed_jobs(start, end, dealer_id, "repair")).all()
+    repairs = completed_jobs(start, end, dealer_id, "repair")
+    jobs = session.scalars(repairs).all()
     if not jobs:
         return []
-    ids = [job.id for job in jobs]
+    # Subqueries rather than lists of ids: a busy month must not pass a driver's limit
+    # on parameters.
     visits = dict(
         session.execute(
             sa.select(Visit.job_id, sa.func.count())
-            .where(Visit.job_id.in_(ids), working_visit())
+            .where(Visit.job_id.in_(repairs.with_only_columns(Job.id)), working_visit())
             .group_by(Visit.job_id)
         ).all()
     )
+    other = sa.orm.aliased(Job)
+    query = sa.select(other.id, other.unit_id, other.created_at, other.fault_category).where(
+        other.unit_id.in_(repairs.with_only_columns(Job.unit_id)),
+        other.kind == "repair",
+        other.deleted_at.is_(None),
+        other.status != lifecycle.CANCELLED,
+        other.created_at >= start,
+    )
     later = defaultdict(list)
-    units = {job.unit_id for job in jobs if job.unit_id is not None}
-    if units:
-        query = sa.select(Job.id, Job.unit_id, Job.created_at, Job.fault_category).where(
-            Job.unit_id.in_(units),
-            Job.kind == "repair",
-            Job.deleted_at.is_(None),
-            Job.status != lifecycle.CANCELLED,
-            Job.created_at >= start,
-        )
-        for row in session.execute(query):
-            later[row.unit_id].append(row)
+    for row in session.execute(query):
+        later[row.unit_id].append(row)
     window = timedelta(days=REPEAT_DAYS)
 
     def repeated(job) -> bool:
