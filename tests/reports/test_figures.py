@@ -125,3 +125,29 @@ def test_an_empty_month_has_no_rows_and_no_rates(ctx, october):
     result = run("technicians", date(2025, 1, 1))
     assert result.rows == []
     assert result.total["jobs_completed"] == 0 and result.total["first_time_pct"] is None
+
+
+def test_evidence_sent_back_by_a_dealer_is_counted_from_the_audit_trail(app, client, world):
+    """Through the real move, so the report reads what the desk writes."""
+    import sqlalchemy as sa
+
+    from server.audit.models import AuditEntry
+    from server.extensions import db
+    from tests.helpers import set_job
+
+    done = datetime.now(UTC).replace(microsecond=0)
+    for job, who in (("job1", "dealer1"), ("job2", "dispatcher")):
+        set_job(app, world.ids[job], status="completed", completed_at=done)
+        r = client.post(
+            f"/api/jobs/{world.ids[job]}/request-evidence",
+            json={"reason": "缺少安装照片"},
+            headers=world.auth(who),
+        )
+        assert r.status_code == 200, r.get_json()
+    with app.app_context():
+        query = sa.select(AuditEntry.at).where(AuditEntry.action == "request_evidence")
+        month = months.this_month(SHANGHAI, db.session.scalars(query).first())
+        rows = run("technicians", month).rows
+        db.session.remove()
+    # The dealer's request counts for job1's technician; the office's (job2) does not.
+    assert [(r["technician"], r["sent_back"]) for r in rows] == [("tech1", 1)]
