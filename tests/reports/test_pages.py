@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from server.reports import registry
+from server.reports import months, registry
 from server.reports.registry import Column, Report
 from tests.helpers import assert_problem, sign_in_page
 from tests.web.test_security_headers import Inventory
@@ -27,6 +27,9 @@ def test_the_reports_page_lists_every_report_for_the_month(office, october, worl
         assert zh in html
         assert f"/admin/reports/{report_id}?month=2026-10&amp;dealer_id={world.ids['org1']}" in html
     assert 'href="/admin/reports"' in office.get("/admin/").get_data(as_text=True)
+    # No month: the current one in the service center's time zone.
+    this_month = months.label(months.this_month("Asia/Shanghai"))
+    assert f'name="month" value="{this_month}"' in office.get("/admin/reports").get_data(True)
 
 
 def test_a_report_page_shows_the_table_the_total_and_a_chart(office, october):
