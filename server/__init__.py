@@ -86,6 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.health import bp as health_bp
     from server.media.api import bp as media_bp
     from server.media.http import Sha256Converter
+    from server.reports.api import bp as reports_bp
     from server.sync import changes as sync_changes
     from server.sync.admin import bp as sync_admin_bp
     from server.sync.api import bp as sync_bp
@@ -104,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
         media_bp,
         sync_bp,
         warranty_bp,
+        reports_bp,
     ):
         api.register_blueprint(bp)
     app.register_blueprint(sync_admin_bp)
@@ -120,6 +122,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import bp as admin_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp
+    from server.reports import views as _reports_pages  # noqa: F401 (its routes)
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
