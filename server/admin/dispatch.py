@@ -56,7 +56,7 @@ def _ranked(job, day, zone):
         return None
 
 
-@bp.get("/dispatch")
+@bp.get("/dispatch", endpoint="dispatch")
 @page
 def dispatch_board():
     zone = dispatch.service_zone()
@@ -111,7 +111,7 @@ def dispatch_assign():
     """Assign, reassign (another technician) or unassign (empty) one job."""
     job_id = _uuid(request.form.get("job_id"))
     technician_id = _uuid(request.form.get("technician_id"))
-    back = url_for("admin.dispatch_board", day=request.form.get("day") or None)
+    back = url_for("admin.dispatch", day=request.form.get("day") or None)
     if job_id is None:
         abort(400, "job_id")
     try:
@@ -155,7 +155,7 @@ def _technicians_page(error=None, status=200):
     return body, status
 
 
-@bp.get("/technicians")
+@bp.get("/technicians", endpoint="technicians")
 @page
 def technicians_page():
     return _technicians_page()
@@ -176,4 +176,4 @@ def technician_update(user_id):
     profile = technicians.update(user, args)
     tx.commit()
     flash(f"已保存 {profile['display_name']} · Saved.")
-    return redirect(url_for("admin.technicians_page"))
+    return redirect(url_for("admin.technicians"))
