@@ -49,7 +49,11 @@ class TechnicianSchema(StrictSchema):
 
 
 class Day(fields.Date):
-    """A calendar day in the years every time of the service may fall in."""
+    """A calendar day in the years every time of the service may fall in (as `Time`)."""
+
+    def __init__(self, **kwargs):
+        metadata = {"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-", **kwargs.pop("metadata", {})}
+        super().__init__(metadata=metadata, **kwargs)
 
     def _deserialize(self, value, attr, data, **kwargs):
         parsed = super()._deserialize(value, attr, data, **kwargs)
