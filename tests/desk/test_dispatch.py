@@ -245,3 +245,17 @@ def test_only_an_admin_edits_profiles_and_only_technicians_have_one(app, client,
     for who in (world.ids["dispatcher"], "00000000-0000-4000-8000-000000000000"):
         r = client.patch(f"/api/technicians/{who}", headers=world.auth("admin"), json={})
         assert_problem(r, 404)
+
+
+def test_a_local_day_runs_midnight_to_midnight_across_daylight_saving():
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from server.desk.dispatch import day_bounds
+
+    # New York springs forward on 2031-03-09: that day has 23 hours, 2031-11-02 has 25.
+    for day, length in ((date(2031, 3, 9), 23), (date(2031, 11, 2), 25), (DAY, 24)):
+        start, end = day_bounds(day, ZoneInfo("America/New_York"))
+        assert (end - start).total_seconds() == length * 3600
+    start, end = day_bounds(DAY, ZONE)
+    assert (start.hour, start.day, end.day) == (16, 9, 10)  # UTC+8: 16:00 UTC the day before
