@@ -48,10 +48,14 @@ def _when(job, zone) -> str:
     return f"{start:%m-%d %H:%M}–{_hm(job.window_end, zone)}"
 
 
-def _ranked(job, day, zone):
-    """Suggestions for the job, or None when the lifecycle would refuse to assign it."""
+def _ranked(job, day, zone, cache: dict):
+    """Suggestions for the job, or None when the lifecycle would refuse to assign it.
+    `cache`: what each day's ranking reads, read once per day for the whole page."""
+    on = dispatch.suggestion_day(job, zone, day)
+    if on not in cache:
+        cache[on] = dispatch.booked(g.user, on, zone)
     try:
-        return dispatch.suggest(g.user, job, dispatch.suggestion_day(job, zone, day), zone)
+        return dispatch.suggest(g.user, job, on, zone, cache[on])
     except DomainError:
         return None
 
@@ -64,12 +68,13 @@ def dispatch_board():
     day = _day(request.args.get("day"), zone)
     data = dispatch.board(g.user, day, zone)
     start, _ = dispatch.day_bounds(day, zone)
+    cache: dict = {}
     columns = [
         {
             "technician": column.technician,
             "load": column.load,
             "jobs": [
-                {"job": job, "when": _when(job, zone), "options": _ranked(job, day, zone)}
+                {"job": job, "when": _when(job, zone), "options": _ranked(job, day, zone, cache)}
                 for job in column.jobs
             ],
         }
@@ -77,7 +82,7 @@ def dispatch_board():
     ]
     waiting = []
     for job in data["unassigned"]:
-        ranked = _ranked(job, day, zone) or []
+        ranked = _ranked(job, day, zone, cache) or []
         waiting.append(
             {
                 "job": job,

@@ -140,24 +140,37 @@ def suggestion_day(job: Job, zone: ZoneInfo, day: date | None) -> date:
     return local_day(job, zone) or day or today(zone)
 
 
-def suggest(user: User, job: Job, day: date, zone: ZoneInfo) -> list[dict]:
+def booked(user: User, day: date, zone: ZoneInfo) -> dict:
+    """What suggestions for that day need, read once: the day's booked jobs, every
+    technician and their profiles (a page ranking many jobs passes it to `suggest`)."""
+    return {
+        "day": day,
+        "jobs": _booked(user, day, zone),
+        "technicians": profiles.technicians(),
+        "profiles": profiles.profiles(),
+    }
+
+
+def suggest(user: User, job: Job, day: date, zone: ZoneInfo, known: dict | None = None):
     """Active technicians other than the job's own, ranked for it (see the module doc).
 
     Refused like the assignment itself where the lifecycle would refuse it (an ended,
-    locked or deleted job), so the office is never offered what it cannot do.
+    locked or deleted job), so the office is never offered what it cannot do. `known`:
+    `booked(user, day, zone)` when the caller already read it.
     """
     lifecycle.check(job, "assign", user)
+    if known is None or known["day"] != day:
+        known = booked(user, day, zone)
     district = job.customer.district if job.customer else None
-    known = profiles.profiles()
     loads: dict = {}
-    for booked in _booked(user, day, zone):
-        if booked.id != job.id:
-            loads.setdefault(booked.technician_id, Load()).add(booked)
+    for other in known["jobs"]:
+        if other.id != job.id:
+            loads.setdefault(other.technician_id, Load()).add(other)
     ranked = []
-    for tech in profiles.technicians():
+    for tech in known["technicians"]:
         if not tech.active or tech.id == job.technician_id:
             continue
-        profile = profiles.view(tech, known.get(tech.id))
+        profile = profiles.view(tech, known["profiles"].get(tech.id))
         load = loads.get(tech.id, Load())
         skill = job.kind in profile["skills"]
         serves = district is not None and district in profile["districts"]

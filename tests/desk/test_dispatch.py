@@ -217,6 +217,19 @@ def test_an_admin_sets_a_profile_validated_against_the_job_kinds(app, client, wo
     assert r.get_json()["districts"] == ["西湖区", "拱墅区"]  # a list not given stays
     listed = client.get("/api/technicians", headers=world.auth("dispatcher")).get_json()
     assert {t["username"]: t["skills"] for t in listed}["tech1"] == ["installation"]
+    with app.app_context():
+        import sqlalchemy as sa
+
+        from server.audit.models import AuditEntry
+        from server.extensions import db
+
+        trail = db.session.scalars(
+            sa.select(AuditEntry.data)
+            .where(AuditEntry.action == "update_profile", AuditEntry.entity_id == tech)
+            .order_by(AuditEntry.id)
+        ).all()
+        db.session.remove()
+    assert trail[-1] == {"skills": [["repair"], ["installation"]]}
 
 
 @pytest.mark.parametrize(
