@@ -110,6 +110,12 @@ def _uuid(value: str | None):
         abort(400, "not an id")
 
 
+def _why(exc: DomainError) -> str:
+    """The refusal as a person reads it: its detail and each field's messages."""
+    fields = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+    return f"{exc.detail} {fields}".strip()
+
+
 @bp.post("/dispatch/assign")
 @page
 def dispatch_assign():
@@ -126,7 +132,7 @@ def dispatch_assign():
         tx.commit()
     except DomainError as exc:
         db.session.rollback()
-        flash(f"未能派工 · Not assigned: {exc.detail} {exc.errors or ''}".strip())
+        flash(f"未能派工 · Not assigned: {_why(exc)}")
         return redirect(back)
     if technician_id is None:
         flash("已取消指派 · Unassigned.")
