@@ -272,3 +272,26 @@ def test_a_local_day_runs_midnight_to_midnight_across_daylight_saving():
         assert (end - start).total_seconds() == length * 3600
     start, end = day_bounds(DAY, ZONE)
     assert (start.hour, start.day, end.day) == (16, 9, 10)  # UTC+8: 16:00 UTC the day before
+
+
+def test_the_demo_data_gives_the_board_profiled_technicians_with_todays_jobs(app, client):
+    from server import demo
+    from server.desk.dispatch import today
+    from server.extensions import db
+
+    with app.app_context():
+        demo.load()
+        db.session.remove()
+    login = client.post(
+        "/api/auth/login", json={"username": "dispatcher", "password": demo.DEMO_PASSWORD}
+    )
+    headers = {"Authorization": f"Bearer {login.get_json()['token']}"}
+    body = client.get("/api/dispatch/board", headers=headers).get_json()
+    assert body["day"] == today(ZONE).isoformat()
+    columns = {c["technician"]["username"]: c for c in body["technicians"]}
+    assert set(columns) == {"tech1", "tech2"}
+    assert all(c["technician"]["districts"] for c in columns.values())
+    assert columns["tech1"]["load"]["jobs"] == 10  # the demo gives tech2 tomorrow's jobs
+    job_id = columns["tech1"]["jobs"][0]["id"]
+    ranked = client.get(f"/api/jobs/{job_id}/suggestions", headers=headers).get_json()
+    assert [s["technician"]["username"] for s in ranked["suggestions"]] == ["tech2"]
