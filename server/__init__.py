@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.dealers.api import bp as dealers_bp
     from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
+    from server.desk.dispatch_api import bp as dispatch_bp
     from server.desk.job_api import bp as jobs_bp
     from server.evidence.api import bp as evidence_bp
     from server.field.api import bp as field_bp
@@ -100,6 +101,7 @@ def _register_blueprints(app: Flask) -> None:
         delivery_bp,
         desk_bp,
         jobs_bp,
+        dispatch_bp,
         field_bp,
         evidence_bp,
         media_bp,
@@ -119,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    from server.admin import dispatch as _dispatch_pages  # noqa: F401 (its routes)
     from server.admin.views import bp as admin_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp

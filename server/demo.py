@@ -10,6 +10,7 @@ from server.auth.models import User
 from server.dealers.models import Dealer
 from server.dealers.policy import load_policy
 from server.desk.models import JOB_KINDS, Customer, Job, ServiceRequest, Unit
+from server.desk.technicians import TechnicianProfile
 from server.extensions import db
 from server.warranty.service import refresh as refresh_warranty
 
@@ -57,6 +58,20 @@ def load(seed: int = 7) -> dict:
         user.set_password(DEMO_PASSWORD)
         users[username] = user
     db.session.add_all(users.values())
+    db.session.flush()
+    # What dispatch suggestions rank by (server/desk/dispatch.py): overlapping districts.
+    db.session.add_all(
+        [
+            TechnicianProfile(
+                user_id=users["tech1"].id, districts=DISTRICTS[:3], skills=list(JOB_KINDS)
+            ),
+            TechnicianProfile(
+                user_id=users["tech2"].id,
+                districts=DISTRICTS[2:],
+                skills=[k for k in JOB_KINDS if k != "installation"],
+            ),
+        ]
+    )
 
     zone = ZoneInfo(main.policy["timezone"])
     today = datetime.now(zone).date()

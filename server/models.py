@@ -5,6 +5,7 @@ from server.auth.models import DeviceToken, LoginAttempt, User
 from server.dealers.models import Dealer
 from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from server.desk.models import Customer, Job, ServiceRequest, Unit
+from server.desk.technicians import TechnicianProfile
 from server.evidence.models import EvidencePackage
 from server.field.models import (
     ChecklistAnswer,
@@ -49,6 +50,7 @@ __all__ = [
     "SyncConflict",
     "SyncMutation",
     "SyncState",
+    "TechnicianProfile",
     "Unit",
     "User",
     "Visit",
