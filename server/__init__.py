@@ -8,7 +8,7 @@ from flask.wrappers import Request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import config, errors
-from server.common import actor, tx
+from server.common import actor, tx, zone
 from server.common.jsonbody import StrictJSONProvider
 from server.extensions import api, db, migrate
 
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
 
+    zone.check(app.config.get("SERVICE_TIMEZONE"))
     logging.basicConfig(level=logging.INFO)
     _bounded_lock_waits(app)
     app.wsgi_app = TrustedProxies(app)

@@ -76,9 +76,9 @@ def from_environment() -> dict:
         ),
         # Loopback, private and link-local webhook URLs: only for tests and local development.
         "WEBHOOK_ALLOW_PRIVATE": flag(os.environ.get("WEBHOOK_ALLOW_PRIVATE", "")),
-        # The service center's time zone: monthly reports count a month from midnight here
-        # (docs/reports.md), for every dealer alike so their figures add up.
-        "REPORTS_TIMEZONE": os.environ.get("REPORTS_TIMEZONE", "Asia/Shanghai"),
+        # The service center's time zone (server/common/zone.py): the dispatch board's day,
+        # a report's month, for every dealer alike so their figures add up.
+        "SERVICE_TIMEZONE": os.environ.get("SERVICE_TIMEZONE") or None,
         # How long an idle worker sleeps before it looks for work again.
         "WORKER_POLL_SECONDS": float(os.environ.get("WORKER_POLL_SECONDS", 1)),
     }

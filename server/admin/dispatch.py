@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from server.access import rules as access
 from server.admin.views import bp, menu, page
 from server.common import tx
+from server.common.zone import service_zone
 from server.desk import dispatch, technicians
 from server.desk import service as desk
 from server.desk.dispatch_schemas import DayQuerySchema, TechnicianProfileSchema
@@ -63,7 +64,7 @@ def _ranked(job, day, zone, cache: dict):
 @bp.get("/dispatch", endpoint="dispatch")
 @page
 def dispatch_board():
-    zone = dispatch.service_zone()
+    zone = service_zone()
     today = dispatch.today(zone)
     day = _day(request.args.get("day"), zone)
     data = dispatch.board(g.user, day, zone)

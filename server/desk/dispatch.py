@@ -1,7 +1,7 @@
 """The dispatch board and assignment suggestions. Pure service: no Flask, reads only.
 
-A day is a local day in the service center's time zone (the default dealer policy's
-`timezone`, server/dealers/policy.py); a job belongs to the local day its window starts
+A day is a local day in the service center's time zone (server/common/zone.py, passed
+in by the views); a job belongs to the local day its window starts
 in, so a window at 23:30 local is on that day, whatever its UTC date.
 
 Suggestion score (docs/service-desk.md, "Dispatch"), higher first:
@@ -27,7 +27,6 @@ from sqlalchemy.orm import selectinload
 
 from server.access import rules
 from server.auth.models import User
-from server.dealers.policy import default_policy
 from server.desk import lifecycle
 from server.desk import technicians as profiles
 from server.desk.models import Job
@@ -36,10 +35,6 @@ from server.extensions import db
 SKILL_POINTS = 100
 DISTRICT_POINTS = 5
 MAX_LOAD_PENALTY = 99  # below SKILL_POINTS: load never outweighs the skill
-
-
-def service_zone() -> ZoneInfo:
-    return ZoneInfo(default_policy()["timezone"])
 
 
 def today(zone: ZoneInfo, now: datetime | None = None) -> date:

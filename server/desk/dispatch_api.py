@@ -11,6 +11,7 @@ from server.access import rules as access
 from server.auth.access import requires
 from server.auth.models import OFFICE_ROLES
 from server.common import tx
+from server.common.zone import service_zone
 from server.desk import dispatch, technicians
 from server.desk import dispatch_schemas as schemas
 from server.desk.models import Job
@@ -25,7 +26,7 @@ bp = Blueprint("dispatch", __name__, url_prefix="/api", description="Dispatch bo
 def board(args):
     """A local day's technicians with their jobs by window and load, and the jobs to
     dispatch by then (default: today in the service time zone)."""
-    zone = dispatch.service_zone()
+    zone = service_zone()
     return dispatch.board(g.user, args.get("day") or dispatch.today(zone), zone)
 
 
@@ -37,7 +38,7 @@ def suggestions(args, row_id):
     """Active technicians ranked for the job: skill for its kind, its district, the load
     of the job's day (`day` only for a job without a window)."""
     job = access.get(Job, row_id, g.user)
-    zone = dispatch.service_zone()
+    zone = service_zone()
     day = dispatch.suggestion_day(job, zone, args.get("day"))
     ranked = dispatch.suggest(g.user, job, day, zone)
     return {"job_id": job.id, "day": day, "timezone": zone.key, "suggestions": ranked}

@@ -90,7 +90,7 @@ class BoardJobSchema(StrictSchema):
     customer = fields.Nested(CustomerBriefSchema)
 
 
-class ColumnSchema(StrictSchema):
+class BoardColumnSchema(StrictSchema):
     technician = fields.Nested(TechnicianSchema)
     jobs = fields.List(fields.Nested(BoardJobSchema))
     load = fields.Nested(LoadSchema)
@@ -99,7 +99,7 @@ class ColumnSchema(StrictSchema):
 class BoardSchema(StrictSchema):
     day = fields.Date()
     timezone = fields.String()
-    technicians = fields.List(fields.Nested(ColumnSchema))
+    technicians = fields.List(fields.Nested(BoardColumnSchema))
     unassigned = fields.List(fields.Nested(BoardJobSchema))
 
 

@@ -1,10 +1,10 @@
 """Reports as JSON for the office: the list, and one report for a month (docs/reports.md)."""
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from server.auth.access import requires
 from server.auth.models import OFFICE_ROLES
+from server.common.zone import service_zone
 from server.dealers.models import Dealer
 from server.exceptions import NotFound
 from server.extensions import db
@@ -35,5 +35,5 @@ def get_report(args, report_id):
     if dealer_id is not None and db.session.get(Dealer, dealer_id) is None:
         raise NotFound.of("dealer")
     month = months.parse_month(args["month"])
-    result = registry.run(report, month, current_app.config["REPORTS_TIMEZONE"], dealer_id)
+    result = registry.run(report, month, service_zone().key, dealer_id)
     return present.as_json(result)

@@ -15,7 +15,7 @@ class ReportQuerySchema(StrictSchema):
     dealer_id = fields.UUID()
 
 
-class ColumnSchema(StrictSchema):
+class ReportColumnSchema(StrictSchema):
     id = fields.String()
     zh_cn = fields.String(data_key="zh-CN")
     en = fields.String()
@@ -31,7 +31,7 @@ class TitleSchema(StrictSchema):
 class ReportInfoSchema(StrictSchema):
     id = fields.String()
     title = fields.Nested(TitleSchema)
-    columns = fields.List(fields.Nested(ColumnSchema))
+    columns = fields.List(fields.Nested(ReportColumnSchema))
 
 
 class ReportSchema(ReportInfoSchema):

@@ -3,9 +3,10 @@ report's table and chart, and its CSV. Admins and dispatchers (the console's `pa
 
 import uuid
 
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, abort, render_template, request
 
 from server.admin.views import bp, menu, page
+from server.common.zone import service_zone
 from server.dealers.models import Dealer
 from server.extensions import db
 from server.reports import months, present, registry
@@ -17,7 +18,7 @@ menu("admin.reports", "报表", "Reports")
 
 def timezone() -> str:
     """The service center's time zone: every report's month is bounded in it."""
-    return current_app.config["REPORTS_TIMEZONE"]
+    return service_zone().key
 
 
 def _choice():

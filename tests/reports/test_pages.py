@@ -148,7 +148,7 @@ def test_an_unknown_report_or_dealer_is_not_found(office, world):
 
 def test_the_month_follows_the_configured_time_zone(app, office, october):
     # In UTC, R7 (completed 10-31 16:30 UTC) is October's and R6 (09-30 16:30) is not.
-    app.config["REPORTS_TIMEZONE"] = "UTC"
+    app.config["SERVICE_TIMEZONE"] = "UTC"
     html = office.get("/admin/reports/first-time-fix?month=2026-10").get_data(as_text=True)
     assert "Months are counted in UTC" in html
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", r) for r in re.findall(r"<tr>(.*?)</tr>", html)]
