@@ -19,6 +19,7 @@ import threading
 import click
 from flask import Flask
 
+from server.care import worker as care
 from server.delivery import dispatch
 from server.delivery import settings as delivery_settings
 from server.extensions import db
@@ -36,6 +37,8 @@ class Worker:
         self.attempts = 0  # made by this worker (for its log line and tests)
         with app.app_context():
             self.settings = delivery_settings.current()
+            # Survey links and filter reminders for customers (server/care/worker.py).
+            self.care = care.CareStep(care.current())
 
     def turn(self) -> bool:
         """Deliver what is due and derive some pending media; False when there was nothing."""
@@ -48,6 +51,8 @@ class Worker:
                     self.attempts += 1
                     busy = True
                 if self.media and processing.process_pending(limit=MEDIA_PER_TURN):
+                    busy = True
+                if self.care.turn():
                     busy = True
                 return busy
             except Exception:
