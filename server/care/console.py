@@ -76,9 +76,13 @@ def complaint_page(complaint_id):
 def _local_time(text: str, zone: str) -> datetime:
     """A datetime-local field's value, in the dealer's zone."""
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
+        moment = datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone))
     except ValueError as exc:
         raise ValidationError("not a date and time", "due_at") from exc
+    # As the API's Time field: years that always have a UTC value.
+    if not 1970 <= moment.year <= 2199:
+        raise ValidationError("not a date and time", "due_at")
+    return moment
 
 
 def _act(complaint: Complaint, action: str) -> str:
@@ -119,7 +123,8 @@ def complaint_act(complaint_id):
         flash(message)
     except ValidationError as exc:
         db.session.rollback()
-        flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in exc.messages.items()))
+        found = exc.normalized_messages().items()
+        flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in found))
     except DomainError as exc:
         db.session.rollback()
         flash(exc.detail)
