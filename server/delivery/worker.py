@@ -1,7 +1,8 @@
 """The background worker, `flask --app wsgi worker`: all work that must not run in a request.
 
-It delivers due outbox events to the dealers' webhooks (server/delivery/dispatch.py) and
-derives pending media (server/media/processing.py), in turns so neither starves the other,
+It delivers due outbox events to the dealers' webhooks (server/delivery/dispatch.py),
+derives pending media (server/media/processing.py) and does the care steps (survey links,
+filter reminders: server/care/worker.py), in turns so none starves the others,
 and sleeps `WORKER_POLL_SECONDS` when there is nothing to do. Everything it works on is a
 row in the database with a lease, so a restart loses nothing: what a stopped worker was
 doing is taken up by the next one when the lease runs out. Run as many as you like on
