@@ -6,6 +6,7 @@ that are due; every turn, due messages go to the `CARE_SENDER`. `flask care scan
 `flask care send` do the same once (cron, tests).
 """
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from flask import current_app
 from server.care import messages, reminders, surveys
 from server.common.models import utcnow
 from server.extensions import db
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,15 @@ class CareStep:
 
     def turn(self) -> bool:
         busy = False
-        if (
-            self.last_scan is None
-            or time.monotonic() - self.last_scan >= self.settings.scan_seconds
-        ):
-            self.last_scan = time.monotonic()
-            busy = any(scan(self.settings))
+        now = time.monotonic()
+        if self.last_scan is None or now - self.last_scan >= self.settings.scan_seconds:
+            self.last_scan = now
+            try:
+                busy = any(scan(self.settings))
+            except Exception:
+                # Two workers scanning at once (the second survey of a job breaks the
+                # unique job_id), the database restarting: the next scan does it. Sending
+                # what is queued goes on.
+                log.exception("care scan failed; retrying at the next scan")
+                db.session.rollback()
         return messages.send_due(self.settings.sender, utcnow()) > 0 or busy

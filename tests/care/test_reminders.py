@@ -265,3 +265,33 @@ def test_the_worker_sends_survey_links_and_reminders_through_the_configured_send
     assert len(Collecting.sent) == 2  # nothing twice
     with app.app_context():
         assert db.session.get(Dealer, uuid.UUID(world.ids["org1"])) is not None
+
+
+def test_the_care_defaults_are_those_chosen_in_docs_care_md():
+    policy = default_policy()
+    assert policy["care"] == {
+        "survey_link_days": 14,
+        "low_rating_max": 2,
+        "complaint_deadline_hours": 48,
+    }
+    assert policy["filter"]["months_by_water_quality"] == {"good": 6, "average": 4, "poor": 3}
+    assert (policy["filter"]["interval_min_months"], policy["filter"]["interval_max_months"]) == (
+        3,
+        6,
+    )
+
+
+def test_a_failing_scan_does_not_stop_the_sending(app, world, monkeypatch):
+    from server.care import surveys, worker
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("scan broke")
+
+    with app.app_context():
+        customer = db.session.get(Unit, uuid.UUID(world.ids["unit1"])).customer
+        messages.enqueue("test:3", "filter_reminder", customer, "hi")
+        db.session.commit()
+        monkeypatch.setattr(surveys, "scan_completed", broken)
+        step = worker.CareStep(worker.settings_from({**app.config, "CARE_SENDER": "log"}))
+        assert step.turn() is True
+        assert db.session.scalar(sa.select(CareMessage.status)) == "sent"
