@@ -14,6 +14,7 @@ from server.common.models import utcnow
 from server.common.paging import paginate
 from server.common.schemas import page_of
 from server.desk.models import Job, Unit
+from server.exceptions import NotFound
 
 bp = Blueprint("care", __name__, url_prefix="/api", description="Surveys, complaints, reminders")
 READERS = (*OFFICE_ROLES, "dealer")
@@ -37,6 +38,17 @@ def issue_survey(job_id):
     survey, url = surveys.issue(job, utcnow(), config["SECRET_KEY"], config["PUBLIC_BASE_URL"])
     tx.commit()
     return {"survey": survey, "url": url}
+
+
+@bp.get("/jobs/<uuid:job_id>/survey")
+@requires(*READERS)
+@bp.response(200, schemas.SurveySchema)
+def get_survey(job_id):
+    """The job's survey (a dealer: of its own jobs); 404 while it has none."""
+    survey = surveys.of_job(access.get(Job, job_id, g.user))
+    if survey is None:
+        raise NotFound.of("survey")
+    return survey
 
 
 # --- complaints --------------------------------------------------------------

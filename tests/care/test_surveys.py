@@ -190,3 +190,18 @@ def test_the_scan_gives_each_recently_completed_job_one_survey(app, world):
         jobs = {str(j) for j in db.session.scalars(sa.select(Survey.job_id))}
         assert jobs == {world.ids["job1"], world.ids["job2"]}
         assert count(CareMessage) == 2
+
+
+def test_the_office_and_the_jobs_dealer_read_the_survey(client, world, done_job, link):
+    path = f"/api/jobs/{done_job}/survey"
+    answer(client, path_of(link), "5", "好")
+    for who in ("dispatcher", "dealer1"):
+        r = client.get(path, headers=world.auth(who))
+        assert r.status_code == 200 and (r.get_json()["rating"], r.get_json()["comments"]) == (
+            5,
+            "好",
+        )
+    assert_problem(client.get(path, headers=world.auth("dealer2")), 404)
+    assert_problem(client.get(path, headers=world.auth("tech1")), 403)
+    none_yet = f"/api/jobs/{world.ids['job2']}/survey"
+    assert_problem(client.get(none_yet, headers=world.auth("admin")), 404)
