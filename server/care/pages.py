@@ -8,6 +8,7 @@ tampered 400, unknown 404, already answered 404, expired 410.
 import click
 from flask import Blueprint, current_app, render_template, request
 from marshmallow import ValidationError
+from werkzeug.exceptions import BadRequest
 
 from server.care import schemas, surveys
 from server.care import worker as care_worker
@@ -51,7 +52,12 @@ def survey(token):
     form = {"csrf": csrf_token(), "rating": None, "comments": ""}
     if not posting:
         return render_template("care/survey.html", form=form, errors={})
-    check_csrf()
+    try:
+        check_csrf()
+    except BadRequest:
+        # A customer gets the form again (a fresh token in it), not an error document.
+        stale = {"form": "页面已过期，请重新提交 · The page had expired; please submit again."}
+        return render_template("care/survey.html", form=form, errors=stale), 400
     raw = {"rating": request.form.get("rating", ""), "comments": request.form.get("comments", "")}
     form.update(rating=raw["rating"], comments=raw["comments"])
     try:

@@ -135,8 +135,12 @@ def test_a_bad_answer_is_shown_again_and_nothing_is_written(
 
 def test_a_post_without_the_forms_csrf_token_is_refused(app, client, done_job, link):
     client.get(path_of(link))
-    assert answer(client, path_of(link), "5", csrf="forged").status_code == 400
+    refused = answer(client, path_of(link), "5", csrf="forged")
+    assert refused.status_code == 400 and refused.mimetype == "text/html"
+    assert "submit again" in refused.get_data(as_text=True)
     assert survey_row(app, done_job).answered_at is None
+    # The form shown again carries a good token: submitting it works.
+    assert answer(client, path_of(link), "5").status_code == 200
 
 
 @pytest.mark.parametrize(("rating", "complaints"), [("1", 1), ("2", 1), ("3", 0), ("5", 0)])
