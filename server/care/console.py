@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
+from sqlalchemy.orm import selectinload
 
 from server.access import rules as access
 from server.admin.views import bp, menu, page
@@ -34,6 +35,7 @@ def complaints_page():
         query = query.where(Complaint.status == status)
     if request.args.get("overdue"):
         query = query.where(Complaint.status != "closed", Complaint.due_at < utcnow())
+    query = query.options(selectinload(Complaint.customer), selectinload(Complaint.owner))
     rows = db.session.scalars(query.order_by(Complaint.due_at, Complaint.id).limit(PAGE)).all()
     return render_template(
         "care/complaints.html",
