@@ -12,8 +12,8 @@ from sqlalchemy.orm import selectinload
 from server.access import rules as access
 from server.admin.views import bp, menu, page
 from server.auth.models import OFFICE_ROLES, User
-from server.care import api, complaints, schemas
-from server.care.models import COMPLAINT_STATUSES, Complaint
+from server.care import api, complaints, messages, schemas
+from server.care.models import COMPLAINT_STATUSES, MESSAGE_STATUSES, CareMessage, Complaint
 from server.common import tx
 from server.common.models import utcnow
 from server.dealers.models import Dealer
@@ -22,6 +22,7 @@ from server.extensions import db
 
 menu("admin.complaints_page", "投诉", "Complaints")
 menu("admin.reminders", "滤芯提醒", "Filter reminders")
+menu("admin.care_messages", "客户消息", "Customer messages")
 STATUS_NAMES = {"open": "待处理", "in_progress": "处理中", "closed": "已关闭"}
 PAGE = 50
 
@@ -144,3 +145,33 @@ def reminders():
         abort(400)
     due = api.due_page(g.user, args)
     return render_template("care/reminders.html", due=due, within_days=args["within_days"])
+
+
+@bp.get("/care-messages")
+@page
+def care_messages():
+    """The latest texts to customers, newest first; dead ones can be sent again."""
+    status = request.args.get("status") or None
+    query = sa.select(CareMessage)
+    if status in MESSAGE_STATUSES:
+        query = query.where(CareMessage.status == status)
+    rows = db.session.scalars(
+        query.order_by(CareMessage.created_at.desc(), CareMessage.id).limit(PAGE * 2)
+    ).all()
+    return render_template("care/messages.html", rows=rows, status=status)
+
+
+@bp.post("/care-messages/<uuid:message_id>/retry")
+@page
+def retry_message(message_id):
+    message = db.session.get(CareMessage, message_id, with_for_update=True)
+    if message is None:
+        abort(404)
+    try:
+        messages.retry(message, utcnow())
+        tx.commit()
+        flash("已重新排队 · Queued again.")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail)
+    return redirect(url_for("admin.care_messages", status="dead"))

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from server.care.models import CareMessage
+from server.exceptions import Conflict
 from server.extensions import db
 
 log = logging.getLogger("server.care.sender")
@@ -108,3 +109,14 @@ def send_due(sender, now: datetime, *, limit: int = 20) -> int:
             message.status, message.sent_at, message.last_error = "sent", now, None
         db.session.commit()
     return tried
+
+
+def retry(message: CareMessage, now: datetime) -> CareMessage:
+    """A dead message goes back to the sender once more (the office, from the console)."""
+    if message.status != "dead":
+        raise Conflict("Only a message the sender gave up on is retried.", slug="message-status")
+    message.status, message.next_attempt_at = "pending", now
+    # One more round: the next failure makes it dead again.
+    message.attempts = len(RETRY_MINUTES)
+    db.session.flush()
+    return message

@@ -125,3 +125,34 @@ def test_the_reminders_page_lists_units_due(app, office, world):
 def test_pages_need_the_office(client, world):
     assert client.get("/admin/complaints").status_code == 302
     assert client.get("/admin/reminders").status_code == 302
+
+
+def test_the_messages_page_shows_dead_messages_and_sends_them_again(app, office, world):
+    from server.care import messages
+    from server.desk.models import Unit
+    from tests.care.senders import Broken
+
+    with app.app_context():
+        customer = db.session.get(Unit, uuid.UUID(world.ids["unit1"])).customer
+        row = messages.enqueue("test:dead", "filter_reminder", customer, "滤芯到期")
+        row.status, row.attempts, row.last_error = "dead", 6, "ConnectionError: gateway down"
+        messages.enqueue("test:sent", "survey_link", customer, "请评分")
+        db.session.commit()
+        message_id = row.id
+    html = office.get("/admin/care-messages?status=dead").get_data(as_text=True)
+    assert "滤芯到期" in html and "gateway down" in html and "请评分" not in html
+    token = form_token(office, "/admin/care-messages?status=dead")
+    retry = f"/admin/care-messages/{message_id}/retry"
+    assert office.post(retry, data={"csrf": token}).status_code == 302
+    with app.app_context():
+        assert db.session.get(messages.CareMessage, message_id).status == "pending"
+        # One more round only: a failure makes it dead again.
+        messages.send_due(Broken(), datetime.now(UTC))
+        assert db.session.get(messages.CareMessage, message_id).status == "dead"
+    office.post(retry, data={"csrf": token})
+    again = office.post(retry, data={"csrf": token}, follow_redirects=True)
+    assert "Only a message the sender gave up on" in again.get_data(as_text=True)
+    assert (
+        office.post(f"/admin/care-messages/{uuid.uuid4()}/retry", data={"csrf": token}).status_code
+        == 404
+    )
