@@ -295,3 +295,21 @@ def test_a_failing_scan_does_not_stop_the_sending(app, world, monkeypatch):
         step = worker.CareStep(worker.settings_from({**app.config, "CARE_SENDER": "log"}))
         assert step.turn() is True
         assert db.session.scalar(sa.select(CareMessage.status)) == "sent"
+
+
+def test_flask_care_scan_and_send_do_it_once_from_the_command_line(app, world):
+    from server.warranty.months import add_months
+    from tests.helpers import set_job
+
+    install(app, world.ids["unit1"], add_months(_today(), -4))
+    set_job(app, world.ids["job2"], status="completed", completed_at=datetime.now(UTC))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["care", "scan"])
+    assert first.exit_code == 0 and "1 survey links and 1 filter reminders" in first.output
+    again = runner.invoke(args=["care", "scan"])
+    assert "0 survey links and 0 filter reminders" in again.output
+    sent = runner.invoke(args=["care", "send"])
+    assert sent.exit_code == 0 and "2 messages tried" in sent.output
+    with app.app_context():
+        statuses = db.session.scalars(sa.select(CareMessage.status)).all()
+        assert statuses == ["sent", "sent"]
