@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     # Importing the models registers them on db.metadata (and so for Alembic).
     from server import models  # noqa: F401
     from server.auth.api import bp as auth_bp
+    from server.care.api import bp as care_bp
     from server.dealers.api import bp as dealers_bp
     from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
@@ -98,6 +99,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         health_bp,
         auth_bp,
+        care_bp,
         dealers_bp,
         delivery_bp,
         desk_bp,
@@ -124,12 +126,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(web_bp)
     from server.admin import dispatch as _dispatch_pages  # noqa: F401 (its routes)
     from server.admin.views import bp as admin_bp
+    from server.care import console as _care_console  # noqa: F401 (its routes)
+    from server.care.pages import bp as care_pages_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp
     from server.reports import views as _reports_pages  # noqa: F401 (its routes)
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(care_pages_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
 

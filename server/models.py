@@ -2,6 +2,7 @@
 
 from server.audit.models import AuditEntry
 from server.auth.models import DeviceToken, LoginAttempt, User
+from server.care.models import CareMessage, Complaint, ComplaintNote, Survey
 from server.dealers.models import Dealer
 from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
 from server.desk.models import Customer, Job, ServiceRequest, Unit
@@ -24,8 +25,11 @@ from server.warranty.models import FilterChange, LiabilityDecision, WarrantyReco
 
 __all__ = [
     "AuditEntry",
+    "CareMessage",
     "ChangeLog",
     "ChecklistAnswer",
+    "Complaint",
+    "ComplaintNote",
     "Customer",
     "Dealer",
     "DeliveryAttempt",
@@ -46,6 +50,7 @@ __all__ = [
     "Photo",
     "ServiceRequest",
     "Signature",
+    "Survey",
     "SyncClient",
     "SyncConflict",
     "SyncMutation",

@@ -43,6 +43,8 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/sync/conflicts/{conflict_id}/resolve"): "value comes exactly with merged",
     ("PUT", "/api/dealers/{dealer_id}/webhook"): "the URL's host resolves, to public addresses",
     ("POST", "/api/warranty/assess"): "dealer_id is given only without unit_id",
+    ("POST", "/api/complaints"): "customer_id, job_id, unit_id, dealer_id and owner_id exist",
+    ("PATCH", "/api/complaints/{row_id}"): "owner_id is an office user; due_at after opening",
 }
 
 

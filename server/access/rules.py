@@ -10,7 +10,8 @@ and the media checks are all built from these functions, so they cannot disagree
 - Dealer: its own jobs (`jobs.dealer_id`, every status), the units it owns now
   (`units.dealer_id`: a unit moved to another dealer is no longer the old one's, and
   its open jobs move with it), those units' customers and warranty records, customers
-  of its unit-less jobs, its own dealer row, the evidence of its jobs; no conflicts.
+  of its unit-less jobs, its own dealer row, the evidence of its jobs; no conflicts;
+  the complaints about it (`complaints.dealer_id`), read-only (the office handles them).
 
 Out of scope reads as "not found" (404), so ids don't leak.
 """
@@ -18,6 +19,7 @@ Out of scope reads as "not found" (404), so ids don't leak.
 import sqlalchemy as sa
 
 from server.auth.models import OFFICE_ROLES, User
+from server.care.models import Complaint
 from server.dealers.models import Dealer
 from server.desk.lifecycle import ON_DEVICE
 from server.desk.models import Customer, Job, ServiceRequest, Unit
@@ -131,6 +133,17 @@ def of_jobs(model, user: User) -> sa.Select:
     return query.where(model.job_id.in_(job_ids(user)))
 
 
+def complaints(user: User) -> sa.Select:
+    """The office: all; a dealer: those about its units and jobs (to follow up with its
+    customers); a technician: none (they are about the technician's work, too)."""
+    query = _live(Complaint)
+    if user.role in OFFICE_ROLES:
+        return query
+    if user.role == "dealer":
+        return query.where(Complaint.dealer_id == user.dealer_id)
+    return _nothing(query)
+
+
 def sees_conflicts(user: User) -> bool:
     """Conflicts are the office's business; a technician sees those of their own jobs."""
     return user.role != "dealer"
@@ -143,6 +156,7 @@ QUERIES = {
     ServiceRequest: requests,
     Dealer: dealers,
     WarrantyRecord: warranty_records,
+    Complaint: complaints,
 }
 NAMES = {ServiceRequest: "service request", Dealer: "dealer"}
 

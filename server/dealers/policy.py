@@ -94,14 +94,59 @@ class FeesSchema(_Strict):
     currency = fields.String(load_default="CNY", validate=validate.OneOf(["CNY"]))
 
 
+# Water-quality classes, by the dissolved solids (TDS) of the inlet water.
+WATER_QUALITY_CLASSES = ("good", "average", "poor")
+
+
+class FilterMonthsSchema(_Strict):
+    """Months between filter changes for each water-quality class."""
+
+    good = fields.Integer(load_default=6, validate=validate.Range(1, 36))
+    average = fields.Integer(load_default=4, validate=validate.Range(1, 36))
+    poor = fields.Integer(load_default=3, validate=validate.Range(1, 36))
+
+
 class FilterSchema(_Strict):
     interval_min_months = fields.Integer(load_default=3, validate=validate.Range(1, 36))
     interval_max_months = fields.Integer(load_default=6, validate=validate.Range(1, 36))
+    # The reminder interval per water-quality class, inside [min, max] (server/care/).
+    months_by_water_quality = fields.Nested(FilterMonthsSchema, load_default=dict)
+    # The class comes from the unit's latest inlet TDS reading (tds_in, mg/L): up to
+    # `good_tds_max` good, up to `average_tds_max` average, above it poor.
+    good_tds_max = fields.Float(load_default=100.0, validate=validate.Range(0, 10_000))
+    average_tds_max = fields.Float(load_default=300.0, validate=validate.Range(0, 10_000))
+    # A filter reminder goes out this many days before the due date.
+    remind_days_before = fields.Integer(load_default=7, validate=validate.Range(0, 90))
+    # A unit never measured counts as this class.
+    unmeasured_class = fields.String(
+        load_default="average", validate=validate.OneOf(WATER_QUALITY_CLASSES)
+    )
 
     @validates_schema
     def _ordered(self, data, **kwargs):
-        if data["interval_min_months"] > data["interval_max_months"]:
+        low, high = data["interval_min_months"], data["interval_max_months"]
+        if low > high:
             raise ValidationError("must not exceed interval_max_months", "interval_min_months")
+        months = data.get("months_by_water_quality") or {}
+        outside = [k for k, v in months.items() if isinstance(v, int) and not low <= v <= high]
+        if outside:
+            raise ValidationError(
+                {k: ["outside interval_min_months..interval_max_months"] for k in outside},
+                "months_by_water_quality",
+            )
+        if data["good_tds_max"] > data["average_tds_max"]:
+            raise ValidationError("must not exceed average_tds_max", "good_tds_max")
+
+
+class CareSchema(_Strict):
+    """Satisfaction surveys and complaints (server/care/)."""
+
+    # How long a survey link works after it was (re)sent.
+    survey_link_days = fields.Integer(load_default=14, validate=validate.Range(1, 365))
+    # A rating at or below this opens a complaint by itself.
+    low_rating_max = fields.Integer(load_default=2, validate=validate.Range(0, 5))
+    # A complaint is due this many hours (wall time) after it was opened.
+    complaint_deadline_hours = fields.Integer(load_default=48, validate=validate.Range(1, 366 * 24))
 
 
 class MediaSchema(_Strict):
@@ -143,6 +188,7 @@ class PolicySchema(_Strict):
     # Some dealers make the valve mandatory above the threshold: then no waiver is offered.
     pressure_valve_mandatory = fields.Boolean(load_default=False)
     filter = fields.Nested(FilterSchema, load_default=dict)
+    care = fields.Nested(CareSchema, load_default=dict)
     media = fields.Nested(MediaSchema, load_default=dict)
     # Devices whose cursor is older than this get a full resync (tombstones expire).
     tombstone_retention_days = fields.Integer(load_default=90, validate=validate.Range(1, 3650))

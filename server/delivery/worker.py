@@ -1,7 +1,8 @@
 """The background worker, `flask --app wsgi worker`: all work that must not run in a request.
 
-It delivers due outbox events to the dealers' webhooks (server/delivery/dispatch.py) and
-derives pending media (server/media/processing.py), in turns so neither starves the other,
+It delivers due outbox events to the dealers' webhooks (server/delivery/dispatch.py),
+derives pending media (server/media/processing.py) and does the care steps (survey links,
+filter reminders: server/care/worker.py), in turns so none starves the others,
 and sleeps `WORKER_POLL_SECONDS` when there is nothing to do. Everything it works on is a
 row in the database with a lease, so a restart loses nothing: what a stopped worker was
 doing is taken up by the next one when the lease runs out. Run as many as you like on
@@ -19,6 +20,7 @@ import threading
 import click
 from flask import Flask
 
+from server.care import worker as care
 from server.delivery import dispatch
 from server.delivery import settings as delivery_settings
 from server.extensions import db
@@ -36,6 +38,8 @@ class Worker:
         self.attempts = 0  # made by this worker (for its log line and tests)
         with app.app_context():
             self.settings = delivery_settings.current()
+            # Survey links and filter reminders for customers (server/care/worker.py).
+            self.care = care.CareStep(care.current())
 
     def turn(self) -> bool:
         """Deliver what is due and derive some pending media; False when there was nothing."""
@@ -48,6 +52,8 @@ class Worker:
                     self.attempts += 1
                     busy = True
                 if self.media and processing.process_pending(limit=MEDIA_PER_TURN):
+                    busy = True
+                if self.care.turn():
                     busy = True
                 return busy
             except Exception:

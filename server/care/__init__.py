@@ -1,0 +1,1 @@
+"""Customer care: satisfaction surveys, complaints, filter reminders (docs/care.md)."""
