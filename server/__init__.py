@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.dealers.api import bp as dealers_bp
     from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
+    from server.desk.intake_api import bp as intake_bp
     from server.desk.job_api import bp as jobs_bp
     from server.evidence.api import bp as evidence_bp
     from server.field.api import bp as field_bp
@@ -97,6 +98,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_bp,
         dealers_bp,
         delivery_bp,
+        intake_bp,
         desk_bp,
         jobs_bp,
         field_bp,

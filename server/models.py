@@ -4,7 +4,14 @@ from server.audit.models import AuditEntry
 from server.auth.models import DeviceToken, LoginAttempt, User
 from server.dealers.models import Dealer
 from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
-from server.desk.models import Customer, Job, ServiceRequest, Unit
+from server.desk.models import (
+    AppointmentCall,
+    Customer,
+    FormSubmission,
+    Job,
+    ServiceRequest,
+    Unit,
+)
 from server.evidence.models import EvidencePackage
 from server.field.models import (
     ChecklistAnswer,
@@ -22,6 +29,7 @@ from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation
 from server.warranty.models import FilterChange, LiabilityDecision, WarrantyRecord
 
 __all__ = [
+    "AppointmentCall",
     "AuditEntry",
     "ChangeLog",
     "ChecklistAnswer",
@@ -33,6 +41,7 @@ __all__ = [
     "FeeAgreement",
     "FeeLine",
     "FilterChange",
+    "FormSubmission",
     "Job",
     "LiabilityDecision",
     "LoginAttempt",
