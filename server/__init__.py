@@ -82,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.desk.api import bp as desk_bp
     from server.desk.intake_api import bp as intake_bp
     from server.desk.job_api import bp as jobs_bp
+    from server.desk.public_api import bp as public_requests_bp
     from server.evidence.api import bp as evidence_bp
     from server.field.api import bp as field_bp
     from server.health import bp as health_bp
@@ -99,6 +100,7 @@ def _register_blueprints(app: Flask) -> None:
         dealers_bp,
         delivery_bp,
         intake_bp,
+        public_requests_bp,
         desk_bp,
         jobs_bp,
         field_bp,
@@ -120,11 +122,13 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(web_bp)
     from server.admin.views import bp as admin_bp
+    from server.desk.request_page import bp as request_form_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp
 
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(request_form_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
 

@@ -43,6 +43,11 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/sync/conflicts/{conflict_id}/resolve"): "value comes exactly with merged",
     ("PUT", "/api/dealers/{dealer_id}/webhook"): "the URL's host resolves, to public addresses",
     ("POST", "/api/warranty/assess"): "dealer_id is given only without unit_id",
+    ("POST", "/api/requests/intake"): "the customer and unit named exist and belong together; "
+    "a new customer or unit comes with its fields",
+    ("POST", "/api/requests/{row_id}/appointment-calls"): "visit_start is before visit_end, "
+    "the no-show fee was told, a surcharge only beyond the service radius",
+    ("POST", "/api/public/requests"): "a seller is chosen when the serial is not known",
 }
 
 

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 
 from server.common.models import utcnow
-from server.dealers.service import policy_of
+from server.dealers import service as dealers
 from server.desk import lifecycle, sla
 from server.desk.models import AppointmentCall, Job, ServiceRequest
 from server.extensions import db
@@ -53,7 +53,7 @@ def _dues(request: ServiceRequest, policy: dict) -> dict:
 def refresh_dues(request: ServiceRequest) -> None:
     """Recompute the stored deadlines: call after received_at, the dealer (so its policy)
     or an appointment call changed."""
-    for name, due in _dues(request, policy_of(request.dealer_id)).items():
+    for name, due in _dues(request, dealers.policy_of(request.dealer_id)).items():
         setattr(request, COLUMN[name], due)
     db.session.flush()
 
@@ -112,7 +112,7 @@ def met_times(requests: list[ServiceRequest]) -> dict:
 def clock_states(request: ServiceRequest, now: datetime | None = None, met=None) -> list:
     """The request's four clocks (sla.Clock: name, due, met_at, state, near_breach, left)."""
     now = now or utcnow()
-    policy = policy_of(request.dealer_id)
+    policy = dealers.policy_of(request.dealer_id)
     met = met if met is not None else met_times([request])[request.id]
     due = {name: getattr(request, column) for name, column in COLUMN.items()}
     if any(value is None for value in due.values()):
@@ -127,7 +127,7 @@ def _local(value, zone):
 
 def document(request: ServiceRequest, now=None, met=None) -> dict:
     """The request's `sla` in the API: deadlines in the dealer's time zone, and each clock."""
-    zone = ZoneInfo(policy_of(request.dealer_id)["timezone"])
+    zone = ZoneInfo(dealers.policy_of(request.dealer_id)["timezone"])
     clocks = clock_states(request, now, met)
     doc = {f"{c.name}_by": _local(c.due, zone) for c in clocks}
     doc["timezone"] = zone.key
