@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    from server.admin import desk as _desk_pages  # noqa: F401 (its routes)
     from server.admin.views import bp as admin_bp
     from server.desk.request_page import bp as request_form_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
