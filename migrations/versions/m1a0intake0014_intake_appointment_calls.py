@@ -1,7 +1,8 @@
 """service desk intake: appointment calls, the contact time, the public form's counter
 
 `appointment_calls` records the call that agrees a visit (server/desk/appointments.py);
-`service_requests.contacted_at` is the first such call (the contact clock).
+`service_requests.contacted_at` is the first such call (the contact clock), `closed_at` when
+the request was closed or cancelled (its clocks stopped).
 `form_submissions` counts the public request form's sends per address for its rate
 limit. Requests from before this revision keep null deadlines until they are recomputed;
 their clocks are computed when read (server/desk/clocks.py).
@@ -96,10 +97,14 @@ def upgrade():
         batch_op.add_column(
             sa.Column("contacted_at", server.common.models.UTCDateTime(), nullable=True)
         )
+        batch_op.add_column(
+            sa.Column("closed_at", server.common.models.UTCDateTime(), nullable=True)
+        )
 
 
 def downgrade():
     with op.batch_alter_table("service_requests", schema=None) as batch_op:
+        batch_op.drop_column("closed_at")
         batch_op.drop_column("contacted_at")
 
     with op.batch_alter_table("appointment_calls", schema=None) as batch_op:

@@ -118,7 +118,9 @@ def clock_states(request: ServiceRequest, now: datetime | None = None, met=None)
     if any(value is None for value in due.values()):
         due = _dues(request, policy)  # a request from before deadlines were kept
     stopped = request.status in STOPPED
-    return [sla.evaluate(n, due[n], met[n], now, policy, stopped) for n in sla.CLOCKS]
+    return [
+        sla.evaluate(n, due[n], met[n], now, policy, stopped, request.closed_at) for n in sla.CLOCKS
+    ]
 
 
 def _local(value, zone):

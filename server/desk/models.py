@@ -87,6 +87,8 @@ class ServiceRequest(ClientRow, db.Model):
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The first appointment call (the contact clock is met); set by desk/appointments.py only.
     contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was closed or cancelled (its clocks stopped); set by desk/service.py only.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer")
     unit = relationship("Unit")

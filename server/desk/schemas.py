@@ -94,6 +94,7 @@ class RequestSchema(RowSchema):
     repair_due = fields.AwareDateTime(dump_only=True, allow_none=True)
     acknowledged_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     contacted_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
     # Deadlines in the dealer's time zone and each clock's state (server/desk/clocks.py).
     sla = fields.Method("_sla", dump_only=True)
 

@@ -157,6 +157,13 @@ def update_request(request: ServiceRequest, args: dict) -> ServiceRequest:
             raise Invalid("unit_id", "belongs to another customer")
     if args.get("status") == "acknowledged" and request.acknowledged_at is None:
         request.acknowledged_at = utcnow()
+    if "status" in args:
+        # Clocks stop when the request ends, and run again if it is reopened.
+        ends = args["status"] in clocks.STOPPED
+        if ends and request.status not in clocks.STOPPED:
+            request.closed_at = utcnow()
+        elif not ends:
+            request.closed_at = None
     record("update", "service_request", request.id, _set(request, args))
     db.session.flush()
     return request

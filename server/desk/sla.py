@@ -160,16 +160,20 @@ class Clock:
     left: timedelta | None
 
 
-def evaluate(name: str, due, met_at, now: datetime, policy: dict, stopped: bool = False) -> Clock:
+def evaluate(
+    name: str, due, met_at, now: datetime, policy: dict, stopped: bool = False, stopped_at=None
+) -> Clock:
     """One clock's state: met (met by its due time), breached (met late, or not met and
-    past due), running (not met, not yet due), stopped (the request was closed or
-    cancelled with the clock not met)."""
+    past due — for a closed or cancelled request, past due when it ended at `stopped_at`),
+    running (not met, not yet due), stopped (the request ended with the clock not met
+    before its due time)."""
     if met_at is not None:
         state = "met" if due is None or met_at <= due else "breached"
         return Clock(name, due, met_at, state, False, None)
     if stopped:
-        # When it stopped is not kept: a closed request's unmet clock is not a breach.
-        return Clock(name, due, None, "stopped", False, None)
+        # Without the time it ended (requests closed before it was kept): not a breach.
+        late = due is not None and stopped_at is not None and stopped_at > due
+        return Clock(name, due, None, "breached" if late else "stopped", False, None)
     if due is not None and now > due:
         return Clock(name, due, None, "breached", False, None)
     if due is None:

@@ -228,3 +228,28 @@ def test_the_escalation_list_names_breached_and_near_breach_clocks(client, world
     # A dealer sees only its own requests' escalations.
     other = client.get("/api/requests/escalations", headers=world.auth("dealer2")).get_json()
     assert other == []
+
+
+def test_closing_a_request_stops_its_clocks_and_keeps_breaches(client, world):
+    late = _request(client, world, "2026-11-02T09:00:00+08:00")
+    fresh = _request(client, world, datetime.now(UTC).isoformat())
+    for req in (late, fresh):
+        r = client.patch(
+            f"/api/requests/{req['id']}", json={"status": "closed"}, headers=world.auth("admin")
+        )
+        assert r.status_code == 200 and r.get_json()["closed_at"]
+    late_states = {c["name"]: c["state"] for c in _get(client, world, late)["sla"]["clocks"]}
+    fresh_states = {c["name"]: c["state"] for c in _get(client, world, fresh)["sla"]["clocks"]}
+    assert late_states["acknowledge"] == "breached"  # past due before it was closed
+    assert fresh_states == dict.fromkeys(fresh_states, "stopped")
+    listed = client.get("/api/requests/escalations", headers=world.auth("admin")).get_json()
+    assert listed == []  # an ended request is no one's to chase
+    reopened = client.patch(
+        f"/api/requests/{fresh['id']}", json={"status": "new"}, headers=world.auth("admin")
+    ).get_json()
+    assert reopened["closed_at"] is None
+    assert {c["state"] for c in reopened["sla"]["clocks"]} == {"running"}
+
+
+def _get(client, world, req):
+    return client.get(f"/api/requests/{req['id']}", headers=world.auth("admin")).get_json()

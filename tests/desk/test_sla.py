@@ -151,12 +151,16 @@ def test_on_site_runs_from_the_confirmation_or_the_later_agreed_visit():
         (None, at(2026, 12, 7, 9, 30), False, "running", False),
         (None, at(2026, 12, 7, 10, 31), False, "running", True),
         (None, at(2026, 12, 7, 12, 0), True, "stopped", False),
+        (None, at(2026, 12, 7, 12, 0), at(2026, 12, 7, 10, 0), "stopped", False),
+        (None, at(2026, 12, 7, 12, 0), at(2026, 12, 7, 11, 30), "breached", False),
     ],
 )
 def test_a_clock_is_met_running_breached_or_stopped(met, now, stopped, state, near):
     policy = load_policy({})
     due = at(2026, 12, 7, 11, 0).astimezone(UTC)
-    clock = sla.evaluate("acknowledge", due, met, now, policy, stopped)
+    # `stopped`: True (ended at an unknown time) or the time the request ended.
+    stopped_at = None if isinstance(stopped, bool) else stopped
+    clock = sla.evaluate("acknowledge", due, met, now, policy, bool(stopped), stopped_at)
     assert (clock.state, clock.near_breach) == (state, near)
     if state == "running":
         assert clock.left == due - now
