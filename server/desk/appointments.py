@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from server.audit.service import record
 from server.common.models import utcnow
 from server.dealers.service import policy_of
-from server.desk import clocks, lifecycle
+from server.desk import clocks, lifecycle, service
 from server.desk.models import AppointmentCall, Job, ServiceRequest
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
@@ -86,7 +86,7 @@ def record_call(request: ServiceRequest, args: dict, actor) -> AppointmentCall:
     called_at = args.get("called_at") or utcnow()
     if called_at < request.received_at:
         raise Invalid("called_at", "before the request was received")
-    if called_at > utcnow():
+    if called_at > utcnow() + service.FUTURE_SLACK:
         raise Invalid("called_at", "is in the future")
     policy = policy_of(request.dealer_id)
     _check(args, policy)
