@@ -83,7 +83,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.delivery.api import bp as delivery_bp
     from server.desk.api import bp as desk_bp
     from server.desk.dispatch_api import bp as dispatch_bp
+    from server.desk.intake_api import bp as intake_bp
     from server.desk.job_api import bp as jobs_bp
+    from server.desk.public_api import bp as public_requests_bp
     from server.evidence.api import bp as evidence_bp
     from server.field.api import bp as field_bp
     from server.health import bp as health_bp
@@ -102,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
         care_bp,
         dealers_bp,
         delivery_bp,
+        intake_bp,
+        public_requests_bp,
         desk_bp,
         jobs_bp,
         dispatch_bp,
@@ -124,10 +128,12 @@ def _register_blueprints(app: Flask) -> None:
     from server.web.views import bp as web_bp
 
     app.register_blueprint(web_bp)
+    from server.admin import desk as _desk_pages  # noqa: F401 (its routes)
     from server.admin import dispatch as _dispatch_pages  # noqa: F401 (its routes)
     from server.admin.views import bp as admin_bp
     from server.care import console as _care_console  # noqa: F401 (its routes)
     from server.care.pages import bp as care_pages_bp
+    from server.desk.request_page import bp as request_form_bp
     from server.portal import dealer as _portal_settings  # noqa: F401 (its routes)
     from server.portal.views import bp as portal_bp
     from server.reports import views as _reports_pages  # noqa: F401 (its routes)
@@ -135,6 +141,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(portal_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(care_pages_bp)
+    app.register_blueprint(request_form_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
 

@@ -5,7 +5,14 @@ from server.auth.models import DeviceToken, LoginAttempt, User
 from server.care.models import CareMessage, Complaint, ComplaintNote, Survey
 from server.dealers.models import Dealer
 from server.delivery.models import DeliveryAttempt, OutboxEvent, WebhookEndpoint
-from server.desk.models import Customer, Job, ServiceRequest, Unit
+from server.desk.models import (
+    AppointmentCall,
+    Customer,
+    FormSubmission,
+    Job,
+    ServiceRequest,
+    Unit,
+)
 from server.desk.technicians import TechnicianProfile
 from server.evidence.models import EvidencePackage
 from server.field.models import (
@@ -24,6 +31,7 @@ from server.sync.models import ChangeLog, SyncClient, SyncConflict, SyncMutation
 from server.warranty.models import FilterChange, LiabilityDecision, WarrantyRecord
 
 __all__ = [
+    "AppointmentCall",
     "AuditEntry",
     "CareMessage",
     "ChangeLog",
@@ -38,6 +46,7 @@ __all__ = [
     "FeeAgreement",
     "FeeLine",
     "FilterChange",
+    "FormSubmission",
     "Job",
     "LiabilityDecision",
     "LoginAttempt",

@@ -45,6 +45,11 @@ RULES_BEYOND_THE_SCHEMA = {
     ("POST", "/api/warranty/assess"): "dealer_id is given only without unit_id",
     ("POST", "/api/complaints"): "customer_id, job_id, unit_id, dealer_id and owner_id exist",
     ("PATCH", "/api/complaints/{row_id}"): "owner_id is an office user; due_at after opening",
+    ("POST", "/api/requests/intake"): "the customer and unit named exist and belong together; "
+    "a new customer or unit comes with its fields",
+    ("POST", "/api/requests/{row_id}/appointment-calls"): "visit_start is before visit_end, "
+    "the no-show fee was told, a surcharge only beyond the service radius",
+    ("POST", "/api/public/requests"): "a seller is chosen when the serial is not known",
 }
 
 

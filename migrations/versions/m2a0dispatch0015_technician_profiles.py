@@ -4,7 +4,7 @@ One row per technician, made when an admin first sets it (server/desk/technician
 the dispatch board ranks technicians for a job by it (server/desk/dispatch.py).
 
 Revision ID: m2a0dispatch0015
-Revises: k2a0liability0013
+Revises: m1a0intake0014
 Create Date: 2026-12-07 03:20:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 import server.common.models
 
 revision = "m2a0dispatch0015"
-down_revision = "k2a0liability0013"
+down_revision = "m1a0intake0014"
 branch_labels = None
 depends_on = None
 

@@ -54,6 +54,9 @@ class WorkingHoursSchema(_Strict):
     # A 7×24 dealer: deadlines count wall time.
     always_open = fields.Boolean(load_default=False)
     holidays = fields.List(DayText(), load_default=list, validate=validate.Length(max=400))
+    # "CN": China's statutory holidays close, and its make-up working days (调休) open, the
+    # office (server/desk/sla.py); "none": only `days` and `holidays` count.
+    statutory_calendar = fields.String(load_default="CN", validate=validate.OneOf(["CN", "none"]))
 
     @validates_schema
     def _start_before_end(self, data, **kwargs):
@@ -70,6 +73,9 @@ class SlaSchema(_Strict):
     contact_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1, MAX_MINUTES))
     on_site_minutes = fields.Integer(load_default=24 * 60, validate=validate.Range(1, MAX_MINUTES))
     repair_minutes = fields.Integer(load_default=48 * 60, validate=validate.Range(1, MAX_MINUTES))
+    # A running clock with at most this share of its length left (in working time) is
+    # near breach and listed for escalation: 30 min of a 2 h clock, 6 h of a 24 h one.
+    near_breach_percent = fields.Integer(load_default=25, validate=validate.Range(0, 100))
 
 
 class WarrantySchema(_Strict):

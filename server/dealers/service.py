@@ -6,6 +6,7 @@ from marshmallow import ValidationError
 from server.audit.service import record
 from server.dealers.models import Dealer
 from server.dealers.policy import default_policy, load_policy
+from server.desk import clocks
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
 from server.warranty import service as warranty
@@ -39,6 +40,8 @@ def replace_policy(dealer: Dealer, document: dict) -> dict:
     db.session.flush()
     # Warranty periods are counted by the policy: the dealer's records are recounted.
     warranty.refresh_dealer(dealer.id)
+    # So are the deadlines of its requests still running.
+    clocks.refresh_dealer(dealer.id)
     return policy
 
 

@@ -10,7 +10,7 @@ from server.auth.models import OFFICE_ROLES
 from server.common import tx
 from server.common.paging import paginate
 from server.common.schemas import page_of
-from server.desk import schemas, service
+from server.desk import clocks, schemas, service
 from server.desk.models import Customer, ServiceRequest, Unit
 
 bp = Blueprint("desk", __name__, url_prefix="/api", description="Customers, units, requests")
@@ -129,7 +129,9 @@ def list_requests(args):
         query = query.where(ServiceRequest.received_at >= args["received_from"])
     if "received_to" in args:
         query = query.where(ServiceRequest.received_at < args["received_to"])
-    return paginate(query, args, ServiceRequest.received_at.desc(), ServiceRequest.id)
+    page = paginate(query, args, ServiceRequest.received_at.desc(), ServiceRequest.id)
+    clocks.prefetch(page["items"])
+    return page
 
 
 @bp.post("/requests")

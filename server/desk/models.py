@@ -85,6 +85,10 @@ class ServiceRequest(ClientRow, db.Model):
     on_site_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     repair_due: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first appointment call (the contact clock is met); set by desk/appointments.py only.
+    contacted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When it was closed or cancelled (its clocks stopped); set by desk/service.py only.
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer")
     unit = relationship("Unit")
@@ -134,3 +138,54 @@ class Job(ClientRow, db.Model):
     unit = relationship("Unit")
     request = relationship("ServiceRequest")
     technician = relationship("User")
+
+
+class AppointmentCall(ClientRow, db.Model):
+    """The call that agrees a visit with the customer, before dispatch
+    (server/desk/appointments.py). A surcharge or quote agreed on it is a FeeAgreement
+    (way "call") on the request's job, so the fee rules read one record."""
+
+    __tablename__ = "appointment_calls"
+    __table_args__ = (
+        sa.CheckConstraint("visit_start < visit_end", name="visit_ordered"),
+        sa.CheckConstraint("no_show_fen >= 0", name="no_show_not_negative"),
+    )
+
+    request_id: Mapped[uuid.UUID] = mapped_column(
+        sa.ForeignKey("service_requests.id"), nullable=False, index=True
+    )
+    job_id: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("jobs.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    called_by: Mapped[uuid.UUID | None] = mapped_column(sa.ForeignKey("users.id"))
+    visit_start: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    visit_end: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
+    # The no-show fee the customer was told (the dealer policy's at the time).
+    no_show_fen: Mapped[int] = mapped_column(sa.Integer, nullable=False)
+    site_conditions: Mapped[str | None] = mapped_column(sa.Text)
+    address: Mapped[str] = mapped_column(sa.String(300), nullable=False)
+    distance_km: Mapped[float | None] = mapped_column(sa.Float)
+    travel_agreement_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("fee_agreements.id")
+    )
+    extra_work: Mapped[str | None] = mapped_column(sa.Text)
+    extra_work_agreement_id: Mapped[uuid.UUID | None] = mapped_column(
+        sa.ForeignKey("fee_agreements.id")
+    )
+    accessories_missing: Mapped[str | None] = mapped_column(sa.Text)
+    # The seller confirmed it will supply (or has supplied) what is missing.
+    accessories_cleared: Mapped[bool] = mapped_column(sa.Boolean, nullable=False, default=False)
+    notes: Mapped[str | None] = mapped_column(sa.Text)
+
+
+class FormSubmission(db.Model):
+    """A request sent through the public form, by address: the form's rate limit counts
+    these (server/desk/public.py). Kept in the database so every worker sees them."""
+
+    __tablename__ = "form_submissions"
+    __table_args__ = (sa.Index("ix_form_submissions_address_at", "address", "at"),)
+
+    id: Mapped[int] = mapped_column(
+        sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(sa.String(64), nullable=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, index=True)

@@ -12,6 +12,7 @@ from server.common.schemas import (
     Text,
     Time,
 )
+from server.desk import clocks
 from server.desk.models import CHANNELS, JOB_KINDS, JOB_STATUSES, REQUEST_STATUSES
 
 PHONE = FullMatch(r"^\+?[0-9][0-9 -]{4,38}$", error="not a phone number")
@@ -92,6 +93,13 @@ class RequestSchema(RowSchema):
     on_site_due = fields.AwareDateTime(dump_only=True, allow_none=True)
     repair_due = fields.AwareDateTime(dump_only=True, allow_none=True)
     acknowledged_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    contacted_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    closed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    # Deadlines in the dealer's time zone and each clock's state (server/desk/clocks.py).
+    sla = fields.Method("_sla", dump_only=True)
+
+    def _sla(self, obj):
+        return clocks.document(obj, met=obj.__dict__.get("_sla_met"))
 
 
 class RequestCreateSchema(ClientIdMixin, DealerFromUnit, RequestSchema):

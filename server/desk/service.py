@@ -5,13 +5,15 @@ Every change of a job's status, assignment or lock is a move of the lifecycle
 job refers to exist and belong together) and the audit trail.
 """
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 
 from server.audit.service import record
 from server.common.models import utcnow
 from server.common.schemas import jsonable
 from server.dealers.models import Dealer
-from server.desk import lifecycle
+from server.desk import clocks, lifecycle
 from server.desk.models import Customer, Job, ServiceRequest, Unit
 from server.exceptions import Conflict, Invalid
 from server.extensions import db
@@ -20,6 +22,8 @@ from server.warranty import service as warranty
 
 # Requests that are still being handled follow their unit to a new dealer.
 OPEN_REQUEST_STATUSES = ("new", "acknowledged", "scheduled")
+# A request logged late may give the real time it came in, but not a time to come.
+FUTURE_SLACK = timedelta(minutes=10)
 
 
 def _existing(model, row_id, field):
@@ -117,6 +121,7 @@ def _follow_the_unit(unit: Unit) -> None:
         )
     ):
         _set(request, {"dealer_id": unit.dealer_id})
+        clocks.refresh_dues(request)  # the new dealer's policy
 
 
 def _dealer_of(args: dict) -> None:
@@ -134,10 +139,15 @@ def _dealer_of(args: dict) -> None:
 
 
 def create_request(args: dict) -> ServiceRequest:
+    """A request with its SLA deadlines; `received_at` defaults to now."""
     _dealer_of(args)
     if args.get("received_at") is None:
         args["received_at"] = utcnow()
-    return _create(ServiceRequest, args, lambda row: {"kind": row.kind})
+    elif args["received_at"] > utcnow() + FUTURE_SLACK:
+        raise Invalid("received_at", "is in the future")
+    request = _create(ServiceRequest, args, lambda row: {"kind": row.kind})
+    clocks.refresh_dues(request)
+    return request
 
 
 def update_request(request: ServiceRequest, args: dict) -> ServiceRequest:
@@ -147,6 +157,13 @@ def update_request(request: ServiceRequest, args: dict) -> ServiceRequest:
             raise Invalid("unit_id", "belongs to another customer")
     if args.get("status") == "acknowledged" and request.acknowledged_at is None:
         request.acknowledged_at = utcnow()
+    if "status" in args:
+        # Clocks stop when the request ends, and run again if it is reopened.
+        ends = args["status"] in clocks.STOPPED
+        if ends and request.status not in clocks.STOPPED:
+            request.closed_at = utcnow()
+        elif not ends:
+            request.closed_at = None
     record("update", "service_request", request.id, _set(request, args))
     db.session.flush()
     return request

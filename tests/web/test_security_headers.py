@@ -6,7 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-PAGES = ["/", "/admin/sync/conflicts", "/api/docs"]
+PAGES = ["/", "/admin/sync/conflicts", "/api/docs", "/request"]
 
 
 class Inventory(HTMLParser):
