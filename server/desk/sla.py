@@ -3,18 +3,21 @@ no database): the dealer's policy document and times in, times and states out.
 
 Working time is the policy's `working_hours` in the policy's time zone: the weekdays in
 `days` from `start` to `end`, minus holidays. Where `statutory_calendar` is "CN", China's
-statutory holidays close the office and its make-up working days (调休, a Saturday or
-Sunday worked instead) open it, as published by the State Council and kept in the
-`chinese-calendar` package; for a year the package does not know yet, only the weekdays
-count. The dealer's own `holidays` close the office on top. `always_open` (7×24) counts
-wall time. docs/service-desk.md has the rules in prose.
+statutory holidays and days off in lieu close the office and its make-up working days
+(调休, a Saturday or Sunday worked instead) open it, as published by the State Council and
+kept in the `holidays` package (released monthly; it computes the statutory holidays of
+years whose 调休 schedule is not published yet, so a new year never counts as all
+working days). A weekend day inside a holiday period is an ordinary weekend day: whether
+the office opens then is the dealer's `days`. The dealer's own `holidays` close the office
+on top. `always_open` (7×24) counts wall time. docs/service-desk.md has the rules in prose.
 """
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+import holidays
 
 # The clocks, in the order a request meets them, and the policy length of each.
 CLOCKS = ("acknowledge", "contact", "on_site", "resolve")
@@ -54,12 +57,19 @@ class Hours:
         )
 
 
+@cache
+def _china() -> holidays.HolidayBase:
+    # Built once for a fixed span and never expanded after: concurrent requests only read it.
+    return holidays.China(years=range(2000, 2051), expand=False)
+
+
 def _statutory(day: date) -> bool | None:
-    """China's word on `day`: False on a statutory holiday, True on a make-up working day,
-    None when it says nothing (an ordinary day, or a year it does not know)."""
-    if day in chinese_calendar.holidays:
+    """China's word on `day`: False on a statutory holiday (or a day off in lieu), True on
+    a make-up working day, None when it says nothing (an ordinary day)."""
+    china = _china()
+    if day in china:
         return False
-    if day in chinese_calendar.workdays:
+    if day in china.weekend_workdays:
         return True
     return None
 

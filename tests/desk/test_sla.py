@@ -56,6 +56,18 @@ def test_national_day_holidays_are_skipped():
     assert local(due) == datetime(2026, 10, 8, 10, 0)
 
 
+def test_new_years_day_of_a_year_whose_tiaoxiu_is_not_published_yet_is_a_holiday():
+    # 2026-12-31 (Thu) 17:00: 1 h left; 2027-01-01 (Fri) is New Year's Day, then a weekend.
+    due = sla.add_working(at(2026, 12, 31, 17, 0), 120, hours())
+    assert local(due) == datetime(2027, 1, 4, 10, 0)
+
+
+def test_the_spring_festival_2027_closes_the_office():
+    # Computed by the package from the law: 2027-02-05 (Fri) … 02-10 (Wed) are off.
+    due = sla.add_working(at(2027, 2, 4, 17, 30), 60, hours())
+    assert local(due) == datetime(2027, 2, 11, 9, 30)
+
+
 def test_a_make_up_working_sunday_counts_tiaoxiu():
     # 2026-09-20 is a Sunday worked instead of a National Day holiday (调休).
     assert sla.is_working_day(datetime(2026, 9, 20).date(), hours())
