@@ -106,8 +106,8 @@ FIRST_YEAR, LAST_YEAR = 1970, 2199
 YEARS = "must be written in the years 1970–2199"
 
 
-class Time(fields.AwareDateTime):
-    """An ISO 8601 time with an offset, in the years FIRST_YEAR–LAST_YEAR."""
+class _InTheYears:
+    """A date or time in the years FIRST_YEAR–LAST_YEAR (the pattern tells schemathesis)."""
 
     def __init__(self, **kwargs):
         metadata = {"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-", **kwargs.pop("metadata", {})}
@@ -118,6 +118,14 @@ class Time(fields.AwareDateTime):
         if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
             raise ValidationError(YEARS)
         return parsed
+
+
+class Time(_InTheYears, fields.AwareDateTime):
+    """An ISO 8601 time with an offset, in the years FIRST_YEAR–LAST_YEAR."""
+
+
+class Day(_InTheYears, fields.Date):
+    """A calendar day (YYYY-MM-DD) in the same years as `Time`."""
 
 
 class FullMatch(validate.Regexp):

@@ -5,7 +5,7 @@
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from server.common.schemas import FIRST_YEAR, LAST_YEAR, YEARS, PartialSchema, StrictSchema
+from server.common.schemas import Day, PartialSchema, StrictSchema
 from server.desk.models import JOB_KINDS
 
 MAX_DISTRICTS = 50
@@ -46,20 +46,6 @@ class TechnicianSchema(StrictSchema):
     active = fields.Boolean()
     districts = fields.List(fields.String())
     skills = fields.List(fields.String())
-
-
-class Day(fields.Date):
-    """A calendar day in the years every time of the service may fall in (as `Time`)."""
-
-    def __init__(self, **kwargs):
-        metadata = {"pattern": "^(19[7-9][0-9]|2[01][0-9][0-9])-", **kwargs.pop("metadata", {})}
-        super().__init__(metadata=metadata, **kwargs)
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        parsed = super()._deserialize(value, attr, data, **kwargs)
-        if not FIRST_YEAR <= parsed.year <= LAST_YEAR:
-            raise ValidationError(YEARS)
-        return parsed
 
 
 class DayQuerySchema(StrictSchema):
