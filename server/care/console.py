@@ -19,6 +19,7 @@ from server.common.models import utcnow
 from server.dealers.models import Dealer
 from server.exceptions import DomainError
 from server.extensions import db
+from server.web.pages import attempt
 
 menu("admin.complaints_page", "投诉", "Complaints")
 menu("admin.reminders", "滤芯提醒", "Filter reminders")
@@ -167,11 +168,5 @@ def retry_message(message_id):
     message = db.session.get(CareMessage, message_id, with_for_update=True)
     if message is None:
         abort(404)
-    try:
-        messages.retry(message, utcnow())
-        tx.commit()
-        flash("已重新排队 · Queued again.")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail)
+    attempt(lambda: messages.retry(message, utcnow()), "已重新排队 · Queued again.")
     return redirect(url_for("admin.care_messages", status="dead"))

@@ -24,6 +24,7 @@ from server.field import service as field
 from server.field.models import FeeAgreement
 from server.field.schemas import FeeAgreementArgs
 from server.portal.views import bp, portal_page
+from server.web.pages import attempt
 
 PAGE = 50
 
@@ -85,26 +86,17 @@ def webhook():
 @bp.post("/webhook/test")
 @portal_page
 def webhook_test():
-    try:
-        delivery.ping(_dealer())
-        tx.commit()
-        flash("测试已排队发送 · A test is on its way.")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail)
+    attempt(lambda: delivery.ping(_dealer()), "测试已排队发送 · A test is on its way.")
     return _back("portal.deliveries")
 
 
 @bp.post("/webhook/remove")
 @portal_page
 def webhook_remove():
-    try:
-        delivery.remove_endpoint(_dealer())
-        tx.commit()
-        flash("已停止推送；证据包将保留待推送 · Stopped; packages wait for a new webhook.")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail)
+    attempt(
+        lambda: delivery.remove_endpoint(_dealer()),
+        "已停止推送；证据包将保留待推送 · Stopped; packages wait for a new webhook.",
+    )
     return _back("portal.webhook")
 
 
@@ -135,13 +127,10 @@ def deliveries():
 @bp.post("/deliveries/<uuid:event_id>/redeliver")
 @portal_page
 def redeliver(event_id):
-    try:
-        delivery.redeliver(_dealer(), event_id)
-        tx.commit()
-        flash("已重新排队 · Queued again, with the same webhook-id.")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail)
+    attempt(
+        lambda: delivery.redeliver(_dealer(), event_id),
+        "已重新排队 · Queued again, with the same webhook-id.",
+    )
     return _back("portal.deliveries")
 
 

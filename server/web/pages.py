@@ -10,12 +10,13 @@ import hmac
 import secrets
 from functools import wraps
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import abort, flash, g, redirect, request, session, url_for
 
 from server.auth import service as auth
 from server.common import tx
 from server.common.actor import set_actor
 from server.exceptions import DomainError
+from server.extensions import db
 
 
 def signed_in_user(roles: tuple[str, ...]):
@@ -93,3 +94,17 @@ class Area:
         tx.commit()
         session.clear()
         return redirect(url_for(self.login_endpoint))
+
+
+def attempt(action, done: str) -> bool:
+    """One button's work on a page: run `action`, commit and say `done`; or roll back and
+    say why (a refusal by the rules is a message on the page, never an error page)."""
+    try:
+        action()
+        tx.commit()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.detail)
+        return False
+    flash(done)
+    return True
