@@ -107,7 +107,9 @@ def test_the_api_answers_the_office_with_the_same_figures(client, october, world
     ]
     assert body["total"]["jobs"] == 2
     listed = client.get("/api/reports", headers=world.auth("dispatcher")).get_json()
-    assert [r["id"] for r in listed] == ["first-time-fix", "faults", "technicians"]
+    assert [r["id"] for r in listed] == [
+        "sla", "first-time-fix", "satisfaction", "faults", "technicians"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("who", ["tech1", "dealer1"])
@@ -137,11 +139,11 @@ def test_a_bad_month_or_filter_is_refused(office, world, query):
 
 def test_an_unknown_report_or_dealer_is_not_found(office, world):
     unknown = "00000000-0000-4000-8000-000000000000"
-    assert_problem(office.get("/admin/reports/sla?month=2026-10"), 404)
-    assert_problem(office.get("/admin/reports/sla.csv?month=2026-10"), 404)
+    assert_problem(office.get("/admin/reports/nps?month=2026-10"), 404)
+    assert_problem(office.get("/admin/reports/nps.csv?month=2026-10"), 404)
     assert_problem(office.get(f"/admin/reports/faults?month=2026-10&dealer_id={unknown}"), 404)
     headers = world.auth("admin")
-    assert_problem(office.get("/api/reports/sla?month=2026-10", headers=headers), 404)
+    assert_problem(office.get("/api/reports/nps?month=2026-10", headers=headers), 404)
     path = f"/api/reports/faults?month=2026-10&dealer_id={unknown}"
     assert_problem(office.get(path, headers=headers), 404)
 
