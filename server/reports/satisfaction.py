@@ -93,7 +93,7 @@ REPORT = register(
         columns=(
             Column("dealer", "经销商", "Dealer", kind="text"),
             Column("sent", "当月发出调查", "Surveys sent"),
-            Column("sent_answered", "其中已答复", "Of those, answered"),
+            Column("sent_answered", "其中已答复", "Answered of those sent"),
             Column("response_pct", "答复率", "Response rate", "%", "float"),
             Column("answered", "当月答复", "Answered in the month"),
             *(Column(f"rating_{r}", f"{r}分", f"Rated {r}") for r in RATINGS),
