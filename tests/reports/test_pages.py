@@ -191,3 +191,12 @@ def test_a_new_definition_is_listed_shown_and_exported(office, world, extra_repo
     body = office.get("/api/reports/example?month=2026-10", headers=world.auth("admin")).get_json()
     assert body["rows"] == [{"name": "=x", "value": 2.5}, {"name": "b", "value": None}]
     assert body["total"] is None
+
+
+@pytest.mark.parametrize("month", ["1970-01", "2199-12"])
+def test_every_report_answers_for_the_first_and_last_months(office, world, month):
+    for report in registry.listed():
+        for path in (f"/admin/reports/{report.id}", f"/admin/reports/{report.id}.csv"):
+            assert office.get(f"{path}?month={month}").status_code == 200, path
+        api = office.get(f"/api/reports/{report.id}?month={month}", headers=world.auth("admin"))
+        assert api.status_code == 200 and api.get_json()["rows"] == []
