@@ -248,3 +248,9 @@ def test_the_sla_page_csv_and_api_show_the_figures(client, world, requests, now)
     ).get_json()
     assert [r["compliance_pct"] for r in body["rows"]] == [100.0, 50.0, 100.0, 100.0]
     assert body["total"]["requests"] == 3 and body["total"]["met"] == 5
+
+
+def test_a_busy_month_is_read_in_batches_with_the_same_figures(ctx, requests, now, monkeypatch):
+    whole = run()
+    monkeypatch.setattr(sla_report, "BATCH", 4)  # 6 requests: batches of 4 and 2
+    assert run().rows == whole.rows and run().total == whole.total
