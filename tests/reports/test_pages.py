@@ -107,7 +107,9 @@ def test_the_api_answers_the_office_with_the_same_figures(client, october, world
     ]
     assert body["total"]["jobs"] == 2
     listed = client.get("/api/reports", headers=world.auth("dispatcher")).get_json()
-    assert [r["id"] for r in listed] == ["first-time-fix", "faults", "technicians"]
+    assert [r["id"] for r in listed] == [
+        "sla", "first-time-fix", "satisfaction", "faults", "technicians"
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("who", ["tech1", "dealer1"])
@@ -137,11 +139,11 @@ def test_a_bad_month_or_filter_is_refused(office, world, query):
 
 def test_an_unknown_report_or_dealer_is_not_found(office, world):
     unknown = "00000000-0000-4000-8000-000000000000"
-    assert_problem(office.get("/admin/reports/sla?month=2026-10"), 404)
-    assert_problem(office.get("/admin/reports/sla.csv?month=2026-10"), 404)
+    assert_problem(office.get("/admin/reports/nps?month=2026-10"), 404)
+    assert_problem(office.get("/admin/reports/nps.csv?month=2026-10"), 404)
     assert_problem(office.get(f"/admin/reports/faults?month=2026-10&dealer_id={unknown}"), 404)
     headers = world.auth("admin")
-    assert_problem(office.get("/api/reports/sla?month=2026-10", headers=headers), 404)
+    assert_problem(office.get("/api/reports/nps?month=2026-10", headers=headers), 404)
     path = f"/api/reports/faults?month=2026-10&dealer_id={unknown}"
     assert_problem(office.get(path, headers=headers), 404)
 
@@ -189,3 +191,12 @@ def test_a_new_definition_is_listed_shown_and_exported(office, world, extra_repo
     body = office.get("/api/reports/example?month=2026-10", headers=world.auth("admin")).get_json()
     assert body["rows"] == [{"name": "=x", "value": 2.5}, {"name": "b", "value": None}]
     assert body["total"] is None
+
+
+@pytest.mark.parametrize("month", ["1970-01", "2199-12"])
+def test_every_report_answers_for_the_first_and_last_months(office, world, month):
+    for report in registry.listed():
+        for path in (f"/admin/reports/{report.id}", f"/admin/reports/{report.id}.csv"):
+            assert office.get(f"{path}?month={month}").status_code == 200, path
+        api = office.get(f"/api/reports/{report.id}?month={month}", headers=world.auth("admin"))
+        assert api.status_code == 200 and api.get_json()["rows"] == []
