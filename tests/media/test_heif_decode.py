@@ -1,0 +1,83 @@
+"""HEIC at upload: the header's pixel count is checked, the pixels are decoded once, later."""
+
+import pillow_heif.heif
+import pytest
+import sqlalchemy as sa
+
+from server.extensions import db
+from server.media.models import MediaObject
+from tests.media.conftest import put, set_media_policy, stored_files
+from tests.media.images import encode, photo, sha
+
+
+def heic(size=(640, 480)) -> bytes:
+    return encode(photo(size), "HEIF", quality=80)
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """How many times libheif really decoded pixels: HeifImage.load decodes only while it
+    holds no data (later calls return what it has), so a call in that state is a decode."""
+    count = {"n": 0}
+    load = pillow_heif.heif.HeifImage.load
+
+    def counting(self):
+        if not self._data:
+            count["n"] += 1
+        return load(self)
+
+    monkeypatch.setattr(pillow_heif.heif.HeifImage, "load", counting)
+    return count
+
+
+def test_a_heic_over_the_pixel_limit_is_refused_from_its_header(
+    client, world, app, media_root, decodes
+):
+    set_media_policy(app, world, max_pixels=100_000)
+    data = heic((640, 480))  # 307 200 pixels
+    response = put(client, world, data)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["type"] == "/problems/too-many-pixels"
+    assert "640×480" in body["detail"]
+    assert decodes["n"] == 0
+    assert stored_files(media_root) == []
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MediaObject)) == 0
+
+
+def test_a_heic_is_decoded_once_from_upload_to_display(client, world, app, media_root, decodes):
+    app.config["MEDIA_PROCESSING"] = "worker"  # the request alone first
+    data = heic((1280, 960))
+    response = put(client, world, data)
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["width"] == 1280
+    assert decodes["n"] == 0  # the request read the header only
+
+    from server.media.processing import process
+
+    with app.app_context():
+        assert process(sha(data)) == "ready"
+        row = db.session.get(MediaObject, sha(data))
+        assert (row.display_width, row.display_height) == (1280, 960)
+        assert row.thumb_sha256 and row.stripped_sha256
+    # Display, thumbnail and the stripped copy, all from one decode.
+    assert decodes["n"] == 1
+
+
+def test_a_heic_cut_inside_its_image_data_is_refused(client, world, media_root):
+    from server.media.heif import boxes
+
+    data = heic()
+    kind, start, _, end = boxes(data, 0, len(data))[-1]
+    assert kind == b"mdat" and end == len(data)
+    # The boxes still add up (mdat's size says where the file now ends), but the coded
+    # image's extent in the item table runs past it: only a decode would have noticed.
+    cut = len(data) - 100
+    short = data[:start] + (cut - start).to_bytes(4, "big") + data[start + 4 : cut]
+    response = put(client, world, short)
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["type"] == "/problems/unreadable-image"
+    assert "past the end" in body["detail"]
+    assert stored_files(media_root) == []
