@@ -160,6 +160,43 @@ def measure(fn, data: bytes, refs: dict, repeat: int) -> dict:
     return out
 
 
+def stages(pyvips, jpeg: bytes, repeat: int) -> None:
+    """Where a 12 MP JPEG's time goes, step by step, in Pillow and in libvips (CPU ms)."""
+
+    def decode(data):
+        img = Image.open(BytesIO(data))
+        img.draft("RGB", (LONG_EDGE, LONG_EDGE * 3 // 4))
+        img.load()
+        return img
+
+    half = decode(jpeg)
+    display = half.resize((LONG_EDGE, LONG_EDGE * 3 // 4), Image.BILINEAR)
+    thumb = display.resize((THUMB, THUMB * 3 // 4), Image.BICUBIC, reducing_gap=2.0)
+    pil = [
+        cpu_ms(decode, jpeg, repeat),
+        cpu_ms(lambda i: i.resize(display.size, Image.BILINEAR), half, repeat),
+        cpu_ms(lambda i: i.resize(thumb.size, Image.BICUBIC, reducing_gap=2.0), display, repeat),
+        cpu_ms(lambda i: _save(i, DISPLAY), display, repeat),
+        cpu_ms(lambda i: _save(i, THUMBNAIL), thumb, repeat),
+    ]
+    line = " / ".join(f"{v:.1f}" for v in pil)
+    print("stages, ms (decode 1/2 / display resize / thumb resize / encode display / thumb):")
+    print(f"  Pillow  {line} = {sum(pil):.1f}")
+    if pyvips is None:
+        return
+    vhalf = pyvips.Image.new_from_buffer(jpeg, "", shrink=2).copy_memory()
+    vdisplay = vhalf.resize(0.8, kernel="linear").copy_memory()
+    vthumb = vdisplay.resize(0.2, kernel="cubic", gap=2.0).copy_memory()
+    vips = [
+        cpu_ms(lambda d: pyvips.Image.new_from_buffer(d, "", shrink=2).copy_memory(), jpeg, repeat),
+        cpu_ms(lambda i: i.resize(0.8, kernel="linear").copy_memory(), vhalf, repeat),
+        cpu_ms(lambda i: i.resize(0.2, kernel="cubic", gap=2.0).copy_memory(), vdisplay, repeat),
+        cpu_ms(lambda i: _vips_save(i, 80), vdisplay, repeat),
+        cpu_ms(lambda i: _vips_save(i, 70), vthumb, repeat),
+    ]
+    print(f"  libvips {' / '.join(f'{v:.1f}' for v in vips)} = {sum(vips):.1f}")
+
+
 def load() -> str:
     return "load average " + ", ".join(f"{v:.2f}" for v in os.getloadavg())
 
@@ -248,6 +285,7 @@ def main() -> None:
         ratios = ", ".join(f"{k[9:]} {v}×" for k, v in entry.items() if k.startswith("ratio_to"))
         print(f"{kind}: project {entry['project_ms']} ms, time ratio to {ratios or '-'}")
 
+    stages(pyvips if len(pipelines) > 2 else None, photos[0], repeat)
     request = heic_request(inputs[-2][2], photos[0], media_policy, repeat)
     print(
         f"upload check (request): HEIC {request['heic_check_ms']} ms (was "

@@ -81,3 +81,27 @@ def test_a_heic_cut_inside_its_image_data_is_refused(client, world, media_root):
     assert body["type"] == "/problems/unreadable-image"
     assert "past the end" in body["detail"]
     assert stored_files(media_root) == []
+
+
+def test_a_heic_whose_coded_pixels_are_broken_fails_in_processing_not_at_upload(
+    client, world, app, media_root
+):
+    from server.media.heif import boxes
+    from server.media.processing import MAX_ATTEMPTS, process
+
+    app.config["MEDIA_PROCESSING"] = "worker"
+    data = bytearray(heic())
+    _, _, payload, end = boxes(bytes(data), 0, len(data))[-1]
+    half = (end - payload) // 2
+    data[payload + 8 : payload + 8 + half] = bytes(half)  # zeros inside the HEVC stream
+    data = bytes(data)
+    # The header is sound: the request, which no longer decodes, takes it.
+    response = put(client, world, data)
+    assert response.status_code == 201, response.get_json()
+    with app.app_context():
+        statuses = [process(sha(data)) for _ in range(MAX_ATTEMPTS)]
+        row = db.session.get(MediaObject, sha(data))
+        assert statuses == ["pending"] * (MAX_ATTEMPTS - 1) + ["failed"]
+        assert row.display_sha256 is None and row.error == "ValueError"
+        # The metadata-free copy needs no decode: the evidence keeps a readable original.
+        assert row.stripped_sha256 is not None
