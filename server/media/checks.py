@@ -108,8 +108,9 @@ def check_image(data: bytes, media_policy: dict) -> ImageInfo:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise refuse("The image has too many pixels.", "too-many-pixels") from exc
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError) as exc:
-        # OSError covers truncated data and Pillow's UnidentifiedImageError.
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, RuntimeError) as exc:
+        # OSError covers truncated data and Pillow's UnidentifiedImageError; RuntimeError is
+        # how libheif says no (a coded image larger than its header), should it be asked.
         raise refuse(
             f"The image could not be decoded ({_reason(exc)}).", "unreadable-image"
         ) from exc

@@ -105,3 +105,23 @@ def test_a_heic_whose_coded_pixels_are_broken_fails_in_processing_not_at_upload(
         assert row.display_sha256 is None and row.error == "ValueError"
         # The metadata-free copy needs no decode: the evidence keeps a readable original.
         assert row.stripped_sha256 is not None
+
+
+def test_the_header_bounds_the_decode_a_bigger_coded_image_is_refused_by_libheif():
+    """The request trusts the header's size (ispe); libheif will not decode more pixels."""
+    from io import BytesIO
+
+    from server.dealers.policy import default_policy
+    from server.media.checks import check_image
+    from server.media.imaging import normalize, profile_for
+
+    media_policy = default_policy()["media"]
+    data = bytearray(heic((640, 480)))
+    at = data.find(b"ispe")
+    data[at + 8 : at + 16] = (64).to_bytes(4, "big") + (48).to_bytes(4, "big")
+    data = bytes(data)
+    info = check_image(data, media_policy)
+    assert (info.width, info.height) == (64, 48)
+    # (Before, the request decoded it and this RuntimeError escaped the check as a 500.)
+    with pytest.raises(RuntimeError, match="Security limit exceeded"):
+        normalize(BytesIO(data), profile_for(media_policy, None))
