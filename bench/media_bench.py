@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from media_inputs import heic_of, screenshot, synth_photo
+from media_request import put_ms
 
 from server.dealers.policy import default_policy
 from server.media.checks import check_image
@@ -291,6 +292,12 @@ def main() -> None:
         f"upload check (request): HEIC {request['heic_check_ms']} ms (was "
         f"{request['heic_check_before_ms']} ms with its full decode), JPEG "
         f"{request['jpeg_check_ms']} ms"
+    )
+    whole = put_ms({"heic": inputs[-2][2], "jpeg": photos[0]}, repeat)
+    request.update({f"{k}_put": v for k, v in whole.items()})
+    print(
+        "whole PUT request, best wall / CPU ms: "
+        + ", ".join(f"{k.upper()} {v['wall_ms']} / {v['cpu_ms']}" for k, v in whole.items())
     )
     print(f"end: {load()}")
     print(json.dumps({**summary, **request, "load_end": os.getloadavg()[0]}))
