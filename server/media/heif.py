@@ -139,9 +139,12 @@ def layout(data: bytes) -> tuple[list[tuple[int, int]], int]:
     top = boxes(data, 0, len(data), TOP_LEVEL)
     if not top or top[0][0] != b"ftyp":
         raise MalformedHeif("the first box is not ftyp")
-    _check_extents(data, top)
     regions = [(start, end) for kind, start, _, end in top if kind != b"mdat"]
-    # Items inside idat are scanned with their meta box already.
-    for _, offset, length in metadata_items(data, top):
-        regions.append((offset, min(offset + length, len(data))))
+    try:
+        _check_extents(data, top)
+        # Items inside idat are scanned with their meta box already.
+        for _, offset, length in metadata_items(data, top):
+            regions.append((offset, min(offset + length, len(data))))
+    except IndexError as exc:  # an item table whose header is cut off at the end of the file
+        raise MalformedHeif("truncated item table") from exc
     return regions, top[-1][3]

@@ -125,3 +125,20 @@ def test_the_header_bounds_the_decode_a_bigger_coded_image_is_refused_by_libheif
     # (Before, the request decoded it and this RuntimeError escaped the check as a 500.)
     with pytest.raises(RuntimeError, match="Security limit exceeded"):
         normalize(BytesIO(data), profile_for(media_policy, None))
+
+
+def test_an_item_table_cut_off_at_the_end_of_the_file_is_refused_not_a_500(
+    client, world, media_root
+):
+    def box(kind: bytes, payload: bytes) -> bytes:
+        return (8 + len(payload)).to_bytes(4, "big") + kind + payload
+
+    iinf = box(b"iinf", bytes(6))
+    data = box(b"ftyp", b"heic" + bytes(4) + b"mif1heic") + box(
+        b"meta", bytes(4) + iinf + box(b"iloc", b"\x00")
+    )
+    response = put(client, world, data)
+    assert response.status_code == 422
+    assert response.get_json()["type"] == "/problems/unreadable-image"
+    assert "item table" in response.get_json()["detail"]
+    assert stored_files(media_root) == []
