@@ -114,17 +114,37 @@ def metadata_items(data: bytes, top=None, *, in_idat: bool = False) -> list[tupl
     return found
 
 
+def _check_extents(data: bytes, top) -> None:
+    """Every item's data (coded tiles included) must lie inside the file: the upload check
+    no longer decodes a HEIF's pixels, so this is what finds one cut short inside mdat."""
+    for kind, _, payload, end in top:
+        if kind != b"meta":
+            continue
+        children = {kind: (p, e) for kind, _, p, e in boxes(data, payload + 4, end)}
+        if b"iloc" not in children:
+            continue
+        for item_id, spans in _item_extents(data, children[b"iloc"][0]).items():
+            for offset, length in spans:
+                if offset + length > len(data):
+                    raise MalformedHeif(f"item {item_id}'s data runs past the end of the file")
+
+
 def layout(data: bytes) -> tuple[list[tuple[int, int]], int]:
     """Regions to scan for markup, and where the last box ends (= len(data) when sound).
 
     Raises ForeignContent for bytes after the last box or a top-level box a still
-    image does not have, MalformedHeif for a truncated box or a broken item table.
+    image does not have, MalformedHeif for a truncated box, a broken item table or an
+    item whose data lies outside the file.
     """
     top = boxes(data, 0, len(data), TOP_LEVEL)
     if not top or top[0][0] != b"ftyp":
         raise MalformedHeif("the first box is not ftyp")
     regions = [(start, end) for kind, start, _, end in top if kind != b"mdat"]
-    # Items inside idat are scanned with their meta box already.
-    for _, offset, length in metadata_items(data, top):
-        regions.append((offset, min(offset + length, len(data))))
+    try:
+        _check_extents(data, top)
+        # Items inside idat are scanned with their meta box already.
+        for _, offset, length in metadata_items(data, top):
+            regions.append((offset, min(offset + length, len(data))))
+    except IndexError as exc:  # an item table whose header is cut off at the end of the file
+        raise MalformedHeif("truncated item table") from exc
     return regions, top[-1][3]
