@@ -13,7 +13,7 @@ from flask import g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from server.access import rules as access
-from server.admin.views import bp, menu, page
+from server.admin.views import bp, figure, menu, page
 from server.common import tx
 from server.dealers.models import Dealer
 from server.dealers.service import policy_of
@@ -35,6 +35,7 @@ from server.field.models import Visit
 menu("admin.requests", "服务请求", "Requests")
 menu("admin.intake_form", "受理", "Intake")
 menu("admin.escalations", "超时预警", "Escalations")
+figure("admin.escalations", lambda user: len(clocks.escalations(access.requests(user))))
 
 PAGE_SIZE = 50
 STATE_NAMES = {

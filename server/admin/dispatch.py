@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from server.access import rules as access
-from server.admin.views import bp, menu, page
+from server.admin.views import bp, figure, menu, page
 from server.common import tx
 from server.common.zone import service_zone
 from server.desk import dispatch, technicians
@@ -25,6 +25,14 @@ from server.extensions import db
 
 menu("admin.dispatch", "派工", "Dispatch")
 menu("admin.technicians", "技师", "Technicians")
+
+
+def _waiting_today(user) -> int:
+    zone = service_zone()
+    return len(dispatch.unassigned(user, dispatch.today(zone), zone))
+
+
+figure("admin.dispatch", _waiting_today)
 TOP = 3  # suggestions shown beside an unassigned job
 SEPARATORS = (",", "，", "、", ";", "；", "\n")
 

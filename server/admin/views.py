@@ -1,7 +1,9 @@
 """The console's blueprint, sign-in and home page; page modules add their own routes."""
 
-from flask import Blueprint, redirect, render_template, request
+import sqlalchemy as sa
+from flask import Blueprint, g, redirect, render_template, request
 
+from server.extensions import db
 from server.web.pages import Area, csrf_token
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -11,9 +13,19 @@ page = AREA.page
 MENU: list[tuple[str, str, str]] = [("admin.home", "今日", "Today")]
 
 
+# Today's figure of a page, shown on the home page beside its link: {endpoint: count(user)}.
+# A page module adds its own with `figure()`, so the home page knows no feature's rules.
+FIGURES: dict = {}
+
+
 def menu(endpoint: str, zh: str, en: str) -> None:
     if all(item[0] != endpoint for item in MENU):
         MENU.append((endpoint, zh, en))
+
+
+def figure(endpoint: str, count) -> None:
+    """`count(user) -> int`: what needs attention on that page now (0: nothing)."""
+    FIGURES[endpoint] = count
 
 
 @bp.app_context_processor
@@ -44,7 +56,18 @@ def logout():
     return AREA.sign_out()
 
 
+def _open_conflicts(user) -> int:
+    from server.sync.models import SyncConflict
+
+    query = sa.select(sa.func.count()).where(SyncConflict.status == "open")
+    return db.session.scalar(query.select_from(SyncConflict))
+
+
+figure("sync_admin.conflicts_page", _open_conflicts)
+
+
 @bp.get("/")
 @page
 def home():
-    return render_template("admin/home.html")
+    figures = {endpoint: count(g.user) for endpoint, count in FIGURES.items()}
+    return render_template("admin/home.html", figures=figures)

@@ -10,9 +10,10 @@ from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
 from server.access import rules as access
-from server.admin.views import bp, menu, page
+from server.admin.views import bp, figure, menu, page
 from server.auth.models import OFFICE_ROLES, User
 from server.care import api, complaints, messages, schemas
+from server.care import reminders as due_dates
 from server.care.models import COMPLAINT_STATUSES, MESSAGE_STATUSES, CareMessage, Complaint
 from server.common import tx
 from server.common.models import utcnow
@@ -24,6 +25,28 @@ from server.web.pages import attempt
 menu("admin.complaints_page", "投诉", "Complaints")
 menu("admin.reminders", "滤芯提醒", "Filter reminders")
 menu("admin.care_messages", "客户消息", "Customer messages")
+
+# The reminders page lists units due within this many days unless asked otherwise; the
+# home page's figure counts the same list.
+DUE_WITHIN_DAYS = 30
+
+
+def _count(query) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+figure(
+    "admin.complaints_page",
+    lambda user: _count(access.complaints(user).where(Complaint.status != "closed")),
+)
+figure(
+    "admin.reminders",
+    lambda user: len(due_dates.due_within(access.units(user), utcnow(), DUE_WITHIN_DAYS)),
+)
+figure(
+    "admin.care_messages",
+    lambda user: _count(sa.select(CareMessage).where(CareMessage.status == "dead")),
+)
 STATUS_NAMES = {"open": "待处理", "in_progress": "处理中", "closed": "已关闭"}
 PAGE = 50
 
@@ -140,7 +163,10 @@ def complaint_act(complaint_id):
 def reminders():
     try:
         args = schemas.DueQuerySchema().load(
-            {"within_days": request.args.get("within_days", "30"), "page_size": "500"}
+            {
+                "within_days": request.args.get("within_days", str(DUE_WITHIN_DAYS)),
+                "page_size": "500",
+            }
         )
     except ValidationError:
         abort(400)

@@ -1,9 +1,13 @@
 """The service console's pages: who may sign in, where sign-in leads, the CSRF guard."""
 
+import re
+import uuid
+
 import pytest
 import sqlalchemy as sa
 
 from server.auth.models import DeviceToken
+from server.desk.models import Job
 from server.extensions import db
 from tests.helpers import form_token, sign_in_page
 
@@ -81,3 +85,45 @@ def test_signing_out_needs_the_form_token_and_ends_the_token(app, client, world)
             )
             == 0
         )
+
+
+def _figures(client) -> dict:
+    html = client.get("/admin/").get_data(as_text=True)
+    found = re.findall(r'data-endpoint="([\w.]+)">(\d+)</strong>', html)
+    return {endpoint: int(value) for endpoint, value in found}
+
+
+def test_the_home_page_counts_what_needs_attention_today(app, client, world):
+    sign_in_page(client, "admin", "dispatcher")
+    before = _figures(client)
+    assert set(before) >= {
+        "admin.escalations",
+        "admin.dispatch",
+        "admin.complaints_page",
+        "admin.reminders",
+        "admin.care_messages",
+        "sync_admin.conflicts_page",
+    }
+    assert before["admin.complaints_page"] == 0
+    # A complaint is opened and job2 loses its technician: two more things to do.
+    opened = client.post(
+        "/api/complaints",
+        json={
+            "customer_id": world.ids["customer1"],
+            "job_id": world.ids["job1"],
+            "summary": "漏水",
+        },
+        headers=world.auth("dispatcher"),
+    )
+    assert opened.status_code == 201, opened.get_json()
+    with app.app_context():
+        job = db.session.get(Job, uuid.UUID(world.ids["job2"]))
+        # No window: waiting today, whatever the hour (a window may fall on tomorrow).
+        job.technician_id, job.status = None, "new"
+        job.window_start = job.window_end = None
+        db.session.commit()
+    after = _figures(client)
+    assert after["admin.complaints_page"] == 1
+    assert after["admin.dispatch"] == before["admin.dispatch"] + 1
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'class="figure attention" data-endpoint="admin.complaints_page"' in page
