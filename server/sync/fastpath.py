@@ -1,10 +1,11 @@
 """PostgreSQL hot path: evidence inserts and field edits sent as pipelines.
 
-Each mutation still runs in its own savepoint (SAVEPOINT, INSERT, RELEASE), but the
-whole run goes to the server in one round trip instead of three per mutation, and
-without SQLAlchemy's per-statement overhead. `ON CONFLICT (id) DO NOTHING` turns a
-resent create into "no row returned" instead of an error. Anything unexpected rolls
-the run back to its group savepoint and replays it the careful way, one at a time.
+A run of evidence inserts goes to the server in one round trip inside one group
+savepoint (no savepoint per row), without SQLAlchemy's per-statement overhead.
+`ON CONFLICT (id) DO NOTHING` turns a resent create into "no row returned" instead of
+an error. Anything unexpected rolls the run back to its group savepoint and replays it
+the careful way, one at a time, each in its own savepoint, so one refused row never
+takes another mutation with it.
 """
 
 from datetime import UTC
@@ -65,15 +66,17 @@ def _insert_sql(table: sa.Table, names: tuple) -> str:
 
 
 def _pipeline(conn: psycopg.Connection, queue: list) -> list[bool]:
+    # One savepoint for the run, none per row: if any insert fails, the run goes back to
+    # the group savepoint and drain() replays it one by one (each in its own savepoint),
+    # so a refusal still costs only its own mutation. The common case, nothing refused,
+    # pays no subtransaction per row.
     cursors = []
     with conn.pipeline():
         conn.execute("SAVEPOINT sync_group")
         for _result, model, row in queue:
             table = model.__table__
-            conn.execute("SAVEPOINT sync_mutation")
             cur = conn.cursor()
             cur.execute(_insert_sql(table, tuple(row)), _adapt(table, row))
-            conn.execute("RELEASE SAVEPOINT sync_mutation")
             cursors.append(cur)
         conn.execute("RELEASE SAVEPOINT sync_group")
     return [cur.fetchone() is not None for cur in cursors]
