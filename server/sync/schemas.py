@@ -38,7 +38,8 @@ class PushSchema(StrictSchema):
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-CURSOR_PATTERN = f"^(s[0-9]{{1,18}}:{_UUID}|[0-9]{{1,18}})?$"
+_POSITION = "[0-9]{1,18}([.][0-9]{1,18})?"
+CURSOR_PATTERN = f"^(s{_POSITION}:{_UUID}|{_POSITION})?$"
 
 
 class PullQuerySchema(StrictSchema):
