@@ -12,7 +12,7 @@ from server.desk import lifecycle
 from server.extensions import db
 from server.field import service as field
 from server.field.models import Visit
-from server.sync import changes
+from server.sync import changes, fastpath
 from server.sync.context import FlushFirst, job_for, scope_conflict
 from server.sync.held import Rejected, open_conflict
 from server.sync.merge import merge
@@ -105,6 +105,8 @@ def edit_job(ctx, args: dict) -> dict:
     fault = job.fault_category
     result = merge(ctx, job, "jobs", args["changes"], job.id, clash)
     if job.fault_category != fault:
+        if ctx.queue:
+            fastpath.drain(ctx.queue)  # the decision below goes through the unit of work
         field.fault_changed(job, ctx.user)
     return result
 
