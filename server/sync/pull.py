@@ -224,7 +224,13 @@ def _follow(user, cursor: tuple[int, int], limit: int) -> dict:
     # Office devices see every row and get tombstones; scope events (enter / remove)
     # belong to technicians' and dealers' devices.
     office = user.role in OFFICE_ROLES
-    visible = set() if office else set(db.session.scalars(rules.job_ids(user)))
+    visible = set()
+    if not office:
+        # Only the jobs this page names: a device may hold thousands, a page names a few.
+        named = {e.job_id for e in log if e.job_id is not None}
+        named |= {e.entity_id for e in log if e.op in ("enter", "remove")}
+        if named:
+            visible = set(db.session.scalars(rules.job_ids(user).where(Job.id.in_(named))))
     wanted: dict[str, set] = {}
     for entry in log:
         if entry.op in ("upsert", "delete"):
