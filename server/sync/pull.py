@@ -21,6 +21,7 @@ from server.desk.models import Customer, Job, Unit
 from server.exceptions import BadRequest
 from server.extensions import db
 from server.field.completion import completion_rules
+from server.sync import retention
 from server.sync.entities import BY_NAME, JOB_RECORDS
 from server.sync.merge import jsonable
 from server.sync.models import ChangeLog, SyncConflict, SyncState
@@ -287,10 +288,7 @@ def pull(user, cursor: str | None, limit: int) -> dict:
 def prune(now=None) -> int:
     """Drop log entries older than the longest tombstone retention any dealer needs."""
     now = now or utcnow()
-    days = max(
-        [d.policy["tombstone_retention_days"] for d in db.session.scalars(sa.select(Dealer))]
-        or [90]
-    )
+    days = retention.retention_days()
     edge = _last(sa.select(ChangeLog).where(ChangeLog.at < now - timedelta(days=days), _final()))
     if edge is None:
         return 0
