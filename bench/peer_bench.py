@@ -9,7 +9,9 @@ PostgreSQL database (fsync as the cluster is configured); PouchDB Server on Leve
 temporary directory. Before the measured pairs, one pair runs on the empty database, then
 the database is prefilled in SQL to a year of a mid-size service center (evidence rows,
 change-log rows and idempotency records; `--prefill`), so indexes are the size they would be.
-Then 1, 4 and 16 concurrent clients, one round each. The last line is JSON.
+Then 1, 4 and 16 concurrent clients, one round each, and the realistic mix
+(bench/peer_mix.py: signatures, visits, complete_job with its rules, parts, fees, clashing
+edits, duplicates and rejections), this server alone. The last line is JSON.
 
     .venv/bin/python bench/peer_bench.py [--quick] [--pairs 7] [--prefill 1000000]
 
@@ -35,6 +37,8 @@ import requests
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peer_mix import BATCH as MIX_BATCH
+from peer_mix import make_jobs, run_mix
 from prefill import prefill
 from sync_bench import NOW, PG_ADMIN, _die_with_parent, free_port, seed, serve, stop
 
@@ -382,6 +386,20 @@ def main():
                 "project_per_s": round(got[0]["project"]["per_s"]),
                 "pouchdb_per_s": round(got[0]["pouchdb"]["per_s"]),
             }
+        jobs = make_jobs(engine, (args.batches + 1) * MIX_BATCH // 18 + 5)
+        with engine.connect() as c:
+            tech_of = {
+                d["token"]: str(
+                    c.execute(
+                        sa.text("SELECT technician_id FROM jobs WHERE id = :j"), {"j": d["job"]}
+                    ).scalar()
+                )
+                for d in data["devices"]
+            }
+        mix = run_mix(base, data["devices"], jobs, tech_of, args.clients, args.batches)
+        print(
+            f"realistic mix, {args.clients} clients: {json.dumps(mix)}; load {load()}", flush=True
+        )
     finally:
         if peer is not None:
             stop(peer.proc)
@@ -408,6 +426,7 @@ def main():
                 "cpu_ms_per_doc": [final["project_cpu_ms"], final["pouchdb_cpu_ms"]],
                 "empty_ratio": summary(empty)["ratio"],
                 "scaling": scaling,
+                "mix": mix,
                 "load": load(),
             }
         )
