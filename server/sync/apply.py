@@ -3,7 +3,8 @@
 The rules of the work itself (what evidence holds, when a job may complete) are the
 field service's; this module adds what belongs to the transport: whether the job is the
 pusher's (held as a conflict when it moved on), telling a resend from a new record, and
-the write path (one savepoint per mutation; a PostgreSQL pipeline for evidence runs).
+the write path (a savepoint per mutation; on PostgreSQL one pipeline for a push's evidence
+and clash-free job edits, fastpath.py).
 """
 
 import sqlalchemy as sa

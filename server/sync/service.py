@@ -1,4 +1,4 @@
-"""Push: apply a device's numbered mutations exactly once, each in its own savepoint."""
+"""Push: apply a device's numbered mutations exactly once, a refusal undoing only its own."""
 
 import uuid
 
