@@ -160,7 +160,7 @@ def _wire_evidence() -> None:
 
 def _bounded_lock_waits(app: Flask) -> None:
     """PostgreSQL: no statement waits for a lock longer than SYNC_LOCK_TIMEOUT_MS (a row a
-    push or an office edit holds, the change-log lock); past it the request answers 503 with
+    push or an office edit holds, a table a migration locks); past it the request answers 503 with
     Retry-After and the client retries. SQLite's busy_timeout does the same (below)."""
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         return

@@ -32,7 +32,10 @@ def conflicts_asset(name):
 
 @bp.cli.command("prune")
 def prune_command():
-    """Drop change-log entries older than the longest tombstone retention (run daily)."""
+    """Drop change-log entries and push answers older than the longest tombstone retention
+    (run daily)."""
     from server.sync.pull import prune
+    from server.sync.retention import prune_answers
 
     click.echo(f"Pruned {prune()} change-log entries.")
+    click.echo(f"Pruned {prune_answers()} push answers (idempotency records).")

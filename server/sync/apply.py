@@ -3,7 +3,8 @@
 The rules of the work itself (what evidence holds, when a job may complete) are the
 field service's; this module adds what belongs to the transport: whether the job is the
 pusher's (held as a conflict when it moved on), telling a resend from a new record, and
-the write path (one savepoint per mutation; a PostgreSQL pipeline for evidence runs).
+the write path (a savepoint per mutation; on PostgreSQL one pipeline for a push's evidence
+and clash-free job edits, fastpath.py).
 """
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from server.desk import lifecycle
 from server.extensions import db
 from server.field import service as field
 from server.field.models import Visit
-from server.sync import changes
+from server.sync import changes, fastpath
 from server.sync.context import FlushFirst, job_for, scope_conflict
 from server.sync.held import Rejected, open_conflict
 from server.sync.merge import merge
@@ -105,6 +106,8 @@ def edit_job(ctx, args: dict) -> dict:
     fault = job.fault_category
     result = merge(ctx, job, "jobs", args["changes"], job.id, clash)
     if job.fault_category != fault:
+        if ctx.queue:
+            fastpath.drain(ctx.queue)  # the decision below goes through the unit of work
         field.fault_changed(job, ctx.user)
     return result
 

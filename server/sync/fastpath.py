@@ -1,10 +1,15 @@
-"""PostgreSQL hot path: evidence inserts and field edits sent as pipelines.
+"""PostgreSQL hot path: evidence inserts and job field edits sent as one pipeline.
 
-Each mutation still runs in its own savepoint (SAVEPOINT, INSERT, RELEASE), but the
-whole run goes to the server in one round trip instead of three per mutation, and
-without SQLAlchemy's per-statement overhead. `ON CONFLICT (id) DO NOTHING` turns a
-resent create into "no row returned" instead of an error. Anything unexpected rolls
-the run back to its group savepoint and replays it the careful way, one at a time.
+A push's evidence inserts and the UPDATEs of its clash-free job edits wait in a queue
+and go to the server in one round trip inside one group savepoint (no savepoint per
+row), without SQLAlchemy's per-statement overhead. `ON CONFLICT (id) DO NOTHING` turns a
+resent create into "no row returned" instead of an error. An edit's outcome is known
+before it is sent: the job is locked for the push and its version is tracked, so the
+UPDATE … WHERE version = v cannot miss. Anything unexpected rolls the queue back to its
+group savepoint: a queue of inserts alone is replayed the careful way, one at a time,
+each in its own savepoint; a queue with edits (whose merges were decided on the values
+queued before them) raises Redo, and the push is done again without the queue
+(service.push). Either way one refused row never takes another mutation with it.
 """
 
 from datetime import UTC
@@ -64,16 +69,25 @@ def _insert_sql(table: sa.Table, names: tuple) -> str:
     return _sql[key]
 
 
+class Redo(Exception):
+    """The database refused part of a queue holding edits: do the push again, unqueued."""
+
+
 def _pipeline(conn: psycopg.Connection, queue: list) -> list[bool]:
+    # One savepoint for the run, none per row: if any insert fails, the run goes back to
+    # the group savepoint and drain() replays it one by one (each in its own savepoint),
+    # so a refusal still costs only its own mutation. The common case, nothing refused,
+    # pays no subtransaction per row.
     cursors = []
     with conn.pipeline():
         conn.execute("SAVEPOINT sync_group")
-        for _result, model, row in queue:
-            table = model.__table__
-            conn.execute("SAVEPOINT sync_mutation")
+        for result, model, row in queue:
             cur = conn.cursor()
-            cur.execute(_insert_sql(table, tuple(row)), _adapt(table, row))
-            conn.execute("RELEASE SAVEPOINT sync_mutation")
+            if result is None:  # a queued edit: (None, table, (sql, params))
+                cur.execute(*row)
+            else:
+                table = model.__table__
+                cur.execute(_insert_sql(table, tuple(row)), _adapt(table, row))
             cursors.append(cur)
         conn.execute("RELEASE SAVEPOINT sync_group")
     return [cur.fetchone() is not None for cur in cursors]
@@ -111,11 +125,20 @@ def drain(queue: list) -> None:
     except psycopg.OperationalError as exc:
         # Transient: the whole push fails with 503 (the handler knows SQLAlchemy's type).
         raise sa.exc.OperationalError("pipelined evidence inserts", None, exc) from exc
-    except psycopg.Error:
+    except psycopg.Error as exc:
         conn.execute("ROLLBACK TO SAVEPOINT sync_group")
         conn.execute("RELEASE SAVEPOINT sync_group")
+        if any(result is None for result, _model, _row in queue):
+            queue.clear()
+            raise Redo from exc
         inserted = _one_by_one(queue)
     for (result, model, row), ok in zip(queue, inserted, strict=True):
+        if result is None:
+            if not ok:
+                # The job is locked for the push: only a bug gets here. Retried as a 503.
+                queue.clear()
+                raise sa.exc.OperationalError("update", None, RuntimeError("row changed; retry"))
+            continue
         if ok:
             changes.record(db.session, model.__tablename__, row["id"], row["job_id"])
             result.update(status="applied")
@@ -134,15 +157,25 @@ def drain(queue: list) -> None:
     queue.clear()
 
 
-def update_fields(table: sa.Table, row_id, version: int, updates: dict, now) -> int | None:
-    """SAVEPOINT / UPDATE … RETURNING version / RELEASE in one round trip; None if stale."""
+def _update(table: sa.Table, row_id, version: int, updates: dict, now) -> tuple[str, list]:
     names = tuple(updates)
     sets = ", ".join(f'"{n}" = %s' for n in names)
     sql = (
         f'UPDATE "{table.name}" SET {sets}, "version" = "version" + 1, '  # noqa: S608 - our names
         '"updated_at" = %s WHERE "id" = %s AND "version" = %s RETURNING "version"'
     )
-    params = [*_adapt(table, {**updates, "updated_at": now}), row_id, version]
+    return sql, [*_adapt(table, {**updates, "updated_at": now}), row_id, version]
+
+
+def queue_update(queue: list, table: sa.Table, row_id, version: int, updates: dict, now) -> int:
+    """Queue the UPDATE of a row locked for this push; its new version, known now."""
+    queue.append((None, table, _update(table, row_id, version, updates, now)))
+    return version + 1
+
+
+def update_fields(table: sa.Table, row_id, version: int, updates: dict, now) -> int | None:
+    """SAVEPOINT / UPDATE … RETURNING version / RELEASE in one round trip; None if stale."""
+    sql, params = _update(table, row_id, version, updates, now)
     conn = db.session.connection().connection.driver_connection
     try:
         with conn.pipeline():

@@ -57,8 +57,12 @@ def merge(ctx, row, entity: str, changes: dict, job_id, clash: str | None) -> di
         updates = {f: typed[f] for f, how in plan.items() if how == "applied"}
         if not _window_broken(entity, {**_window_of(row, entity), **updates}):
             if updates:
-                write_fields(row, entity, updates, job_id)
+                # A job is locked for the push: its edit may wait in the pipeline queue. A
+                # visit is read fresh before each edit (sync/apply.py), so it may not.
+                write_fields(row, entity, updates, job_id, ctx.queue if entity == "jobs" else None)
             return {"status": "applied", "fields": plan, "conflicts": []}
+    if ctx.queue:
+        fastpath.drain(ctx.queue)  # the unit of work below must see queued edits written
     with db.session.begin_nested():
         return _merge_with_conflicts(ctx, row, entity, changes, typed, job_id, clash)
 
@@ -76,11 +80,13 @@ def _window_broken(entity: str, values: dict) -> bool:
     return entity == "jobs" and start is not None and end is not None and start >= end
 
 
-def write_fields(row, entity: str, updates: dict, job_id) -> None:
+def write_fields(row, entity: str, updates: dict, job_id, queue: list | None = None) -> None:
     """UPDATE the row's fields and version; then tell the ORM object what it now holds."""
     table = type(row).__table__
     now = utcnow()
-    if fastpath.enabled():
+    if queue is not None:
+        version = fastpath.queue_update(queue, table, row.id, row.version, updates, now)
+    elif fastpath.enabled():
         version = fastpath.update_fields(table, row.id, row.version, updates, now)
     else:
         stmt = (

@@ -48,9 +48,11 @@ class SyncMutation(db.Model):
 
 
 class ChangeLog(db.Model):
-    """Every change a device may need, in commit order (see docs/sync-protocol.md).
+    """Every change a device may need (see docs/sync-protocol.md).
 
-    `seq` is assigned at commit time under a lock, so seq order is commit order.
+    Read in (txid, seq) order: `txid` is the writing transaction's id on PostgreSQL
+    (0 on SQLite, whose single writer makes seq order commit order, and for rows written
+    before it existed); server/sync/changes.py says why no reader skips a row.
     `audience_id` marks per-technician scope events (enter / remove).
     """
 
@@ -58,6 +60,7 @@ class ChangeLog(db.Model):
     __table_args__ = (
         sa.Index("ix_change_log_job_seq", "job_id", "seq"),
         sa.Index("ix_change_log_audience_seq", "audience_id", "seq"),
+        sa.Index("ix_change_log_txid_seq", "txid", "seq"),
         {"sqlite_autoincrement": True},
     )
 
@@ -69,10 +72,12 @@ class ChangeLog(db.Model):
     audience_id: Mapped[uuid.UUID | None] = mapped_column(sa.Uuid)
     # Not indexed: only the daily prune reads it, and every push writes this table.
     at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False, default=utcnow)
+    txid: Mapped[int] = mapped_column(BIGINT, nullable=False, default=0, server_default="0")
 
 
 class SyncState(db.Model):
-    """Small named counters; `log_floor` is the highest change-log seq pruned away."""
+    """Small named counters; (`log_floor_txid`, `log_floor`) is the highest change-log
+    position pruned away."""
 
     __tablename__ = "sync_state"
 

@@ -1,7 +1,9 @@
 """Pull: a consistent snapshot first, then the change log from a cursor.
 
 Cursor forms (opaque to clients): "s<M>:<job id>" while a snapshot is being paged
-(M = the log position it started at), and "<seq>" once the device follows the log.
+(M = the log position it started at), and "<M>" once the device follows the log. A log
+position is (txid, seq) (server/sync/changes.py), written "<seq>" when txid is 0 (SQLite,
+and every position handed out before txid existed) and "<txid>.<seq>" otherwise.
 """
 
 import re
@@ -19,6 +21,7 @@ from server.desk.models import Customer, Job, Unit
 from server.exceptions import BadRequest
 from server.extensions import db
 from server.field.completion import completion_rules
+from server.sync import retention
 from server.sync.entities import BY_NAME, JOB_RECORDS
 from server.sync.merge import jsonable
 from server.sync.models import ChangeLog, SyncConflict, SyncState
@@ -44,15 +47,46 @@ CONFLICT_FIELDS = (
 )
 
 
-# A log position is a bigint; int() alone would take "+5", " 5", "5_0", other scripts'
-# digits, and numbers no database column holds.
-_POSITION = re.compile(r"[0-9]{1,18}")
+# A log position is one or two bigints; int() alone would take "+5", " 5", "5_0", other
+# scripts' digits, and numbers no database column holds.
+_POSITION = re.compile(r"([0-9]{1,18})(?:\.([0-9]{1,18}))?")
+START = (0, 0)
 
 
-def _position(text: str) -> int:
-    if not _POSITION.fullmatch(text):
+def _position(text: str) -> tuple[int, int]:
+    found = _POSITION.fullmatch(text)
+    if not found:
         raise _bad_cursor()
-    return int(text)
+    first, second = found.groups()
+    return (0, int(first)) if second is None else (int(first), int(second))
+
+
+def _text(position: tuple[int, int]) -> str:
+    txid, seq = position
+    return str(seq) if txid == 0 else f"{txid}.{seq}"
+
+
+def _after(position: tuple[int, int]):
+    return sa.tuple_(ChangeLog.txid, ChangeLog.seq) > sa.tuple_(*position)
+
+
+# The oldest transaction running when this statement's snapshot was taken, leaving out
+# those known to run in another database of the cluster (one that ended since may have
+# been ours: kept, to be safe); with none, the next transaction id.
+HORIZON = sa.literal_column(
+    "(SELECT coalesce(min(x::text::bigint), "
+    "pg_snapshot_xmax(pg_current_snapshot())::text::bigint) "
+    "FROM pg_snapshot_xip(pg_current_snapshot()) AS x "
+    "WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity AS a "
+    "WHERE a.backend_xid = xid(x) AND a.datname IS DISTINCT FROM current_database()))"
+)
+
+
+def _final():
+    """Rows no transaction still running can precede (server/sync/changes.py)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return sa.true()  # SQLite: one writer at a time, every committed row is final
+    return ChangeLog.txid < HORIZON
 
 
 def _bad_cursor():
@@ -135,15 +169,32 @@ def _job_bundles(page: Page, user, jobs, *, with_records: bool, seq=None):
             page.put_rows(db.session.scalars(sa.select(model).where(model.job_id.in_(ids))), seq)
 
 
-def _log_floor() -> int:
-    return db.session.scalar(sa.select(SyncState.value).where(SyncState.name == "log_floor")) or 0
+FLOOR = ("log_floor_txid", "log_floor")
 
 
-def _head() -> int:
-    return db.session.scalar(sa.select(sa.func.max(ChangeLog.seq))) or 0
+def _log_floor() -> tuple[int, int]:
+    values = dict(
+        db.session.execute(
+            sa.select(SyncState.name, SyncState.value).where(SyncState.name.in_(FLOOR))
+        ).all()
+    )
+    return (values.get(FLOOR[0], 0), values.get(FLOOR[1], 0))
 
 
-def _snapshot(user, start: int, after, limit: int) -> dict:
+def _last(query: sa.Select) -> tuple[int, int] | None:
+    row = db.session.execute(
+        query.with_only_columns(ChangeLog.txid, ChangeLog.seq)
+        .order_by(ChangeLog.txid.desc(), ChangeLog.seq.desc())
+        .limit(1)
+    ).first()
+    return None if row is None else (row.txid, row.seq)
+
+
+def _head() -> tuple[int, int]:
+    return _last(sa.select(ChangeLog).where(_final())) or START
+
+
+def _snapshot(user, start: tuple[int, int], after, limit: int) -> dict:
     query = rules.jobs(user).order_by(Job.id).limit(limit)
     if after is not None:
         query = query.where(Job.id > after)
@@ -151,24 +202,36 @@ def _snapshot(user, start: int, after, limit: int) -> dict:
     page = Page()
     _job_bundles(page, user, jobs, with_records=True)
     if len(jobs) == limit:
-        return {"changes": page.as_list(), "cursor": f"s{start}:{jobs[-1].id}", "has_more": True}
-    more = db.session.scalar(sa.select(sa.literal(True)).where(ChangeLog.seq > start).limit(1))
-    return {"changes": page.as_list(), "cursor": str(start), "has_more": bool(more)}
+        cursor = f"s{_text(start)}:{jobs[-1].id}"
+        return {"changes": page.as_list(), "cursor": cursor, "has_more": True}
+    more = db.session.scalar(sa.select(sa.literal(True)).where(_after(start), _final()).limit(1))
+    return {"changes": page.as_list(), "cursor": _text(start), "has_more": bool(more)}
 
 
-def _follow(user, cursor: int, limit: int) -> dict:
+def _follow(user, cursor: tuple[int, int], limit: int) -> dict:
     log = db.session.execute(
         sa.select(
-            ChangeLog.seq, ChangeLog.entity, ChangeLog.entity_id, ChangeLog.op, ChangeLog.job_id
+            ChangeLog.txid,
+            ChangeLog.seq,
+            ChangeLog.entity,
+            ChangeLog.entity_id,
+            ChangeLog.op,
+            ChangeLog.job_id,
         )
-        .where(ChangeLog.seq > cursor, log_filter(user))
-        .order_by(ChangeLog.seq)
+        .where(_after(cursor), _final(), log_filter(user))
+        .order_by(ChangeLog.txid, ChangeLog.seq)
         .limit(limit)
     ).all()
     # Office devices see every row and get tombstones; scope events (enter / remove)
     # belong to technicians' and dealers' devices.
     office = user.role in OFFICE_ROLES
-    visible = set() if office else set(db.session.scalars(rules.job_ids(user)))
+    visible = set()
+    if not office:
+        # Only the jobs this page names: a device may hold thousands, a page names a few.
+        named = {e.job_id for e in log if e.job_id is not None}
+        named |= {e.entity_id for e in log if e.op in ("enter", "remove")}
+        if named:
+            visible = set(db.session.scalars(rules.job_ids(user).where(Job.id.in_(named))))
     wanted: dict[str, set] = {}
     for entry in log:
         if entry.op in ("upsert", "delete"):
@@ -189,8 +252,8 @@ def _follow(user, cursor: int, limit: int) -> dict:
             _job_bundles(page, user, [rows["jobs"][e.entity_id]], with_records=False, seq=e.seq)
         else:
             page.put(e.entity, e.entity_id, e.op, rows[e.entity].get(e.entity_id), e.seq)
-    cursor = log[-1].seq if log else cursor
-    return {"changes": page.as_list(), "cursor": str(cursor), "has_more": len(log) == limit}
+    cursor = (log[-1].txid, log[-1].seq) if log else cursor
+    return {"changes": page.as_list(), "cursor": _text(cursor), "has_more": len(log) == limit}
 
 
 def pull(user, cursor: str | None, limit: int) -> dict:
@@ -225,20 +288,19 @@ def pull(user, cursor: str | None, limit: int) -> dict:
 def prune(now=None) -> int:
     """Drop log entries older than the longest tombstone retention any dealer needs."""
     now = now or utcnow()
-    days = max(
-        [d.policy["tombstone_retention_days"] for d in db.session.scalars(sa.select(Dealer))]
-        or [90]
-    )
-    edge = db.session.scalar(
-        sa.select(sa.func.max(ChangeLog.seq)).where(ChangeLog.at < now - timedelta(days=days))
-    )
+    days = retention.retention_days()
+    edge = _last(sa.select(ChangeLog).where(ChangeLog.at < now - timedelta(days=days), _final()))
     if edge is None:
         return 0
-    count = db.session.execute(sa.delete(ChangeLog).where(ChangeLog.seq <= edge)).rowcount
-    state = db.session.get(SyncState, "log_floor")
-    if state is None:
-        db.session.add(SyncState(name="log_floor", value=edge))
-    else:
-        state.value = max(state.value, edge)
+    count = db.session.execute(
+        sa.delete(ChangeLog).where(sa.tuple_(ChangeLog.txid, ChangeLog.seq) <= sa.tuple_(*edge))
+    ).rowcount
+    floor = max(_log_floor(), edge)
+    for name, value in zip(FLOOR, floor, strict=True):
+        state = db.session.get(SyncState, name)
+        if state is None:
+            db.session.add(SyncState(name=name, value=value))
+        else:
+            state.value = value
     db.session.commit()
     return count

@@ -24,7 +24,8 @@ class MutationResultSchema(StrictSchema):
     )
     conflicts = fields.List(fields.String(), metadata={"description": "conflict ids"})
     original = fields.Dict(
-        allow_none=True, metadata={"description": "duplicate: the recorded first result"}
+        allow_none=True,
+        metadata={"description": "duplicate: the recorded first result (null once expired)"},
     )
 
 

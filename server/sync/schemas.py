@@ -6,7 +6,7 @@ the job it names: both ways in, push and the office API, accept the same records
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from server.common.schemas import PageQuerySchema, StrictSchema, Time
+from server.common.schemas import PageQuerySchema, StrictSchema, Time, unstorable_text
 from server.field import schemas as field
 
 Int = field.Int
@@ -26,6 +26,49 @@ class MutationSchema(StrictSchema):
     at = Time(load_default=None, allow_none=True)
 
 
+KEYS = frozenset(("mutation_id", "name", "args", "at"))
+REQUIRED = frozenset(("mutation_id", "name", "args"))
+LARGEST_ID = 2**53
+
+
+class Mutations(fields.List):
+    """A push's mutations, each shaped as MutationSchema documents.
+
+    A well-formed mutation is read here in a few comparisons; anything else (a missing or
+    unknown key, a wrong type, a value out of range, unstorable text) goes through the
+    schema, so every error is worded as before. Each mutation's `args` are then checked
+    once, by that mutation's own schema (service.apply_one).
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(fields.Nested(MutationSchema), **kwargs)
+        self._at = MutationSchema().fields["at"]
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            plain = [self._plain(m) for m in value]
+            if None not in plain:
+                return plain
+        return super()._deserialize(value, attr, data, **kwargs)
+
+    def _plain(self, m):
+        if type(m) is not dict or not REQUIRED <= m.keys() <= KEYS:
+            return None
+        mutation_id, name, args, at = m["mutation_id"], m["name"], m["args"], m.get("at")
+        if type(mutation_id) is not int or not 1 <= mutation_id <= LARGEST_ID:
+            return None
+        if type(name) is not str or not 1 <= len(name) <= 60 or unstorable_text(name):
+            return None
+        if type(args) is not dict:
+            return None
+        if at is not None:
+            try:
+                at = self._at.deserialize(at)
+            except ValidationError:
+                return None
+        return {"mutation_id": mutation_id, "name": name, "args": dict(args), "at": at}
+
+
 # The versions a server supports are documented; another is refused with 400
 # unsupported-schema-version (server/sync/service.py), which says which to use.
 SUPPORTED_VERSIONS = {"enum": [1]}
@@ -34,11 +77,12 @@ SUPPORTED_VERSIONS = {"enum": [1]}
 class PushSchema(StrictSchema):
     schema_version = Int(required=True, metadata=SUPPORTED_VERSIONS)
     client_id = fields.UUID(required=True)
-    mutations = fields.List(fields.Nested(MutationSchema), required=True)
+    mutations = Mutations(required=True)
 
 
 _UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
-CURSOR_PATTERN = f"^(s[0-9]{{1,18}}:{_UUID}|[0-9]{{1,18}})?$"
+_POSITION = "[0-9]{1,18}([.][0-9]{1,18})?"
+CURSOR_PATTERN = f"^(s{_POSITION}:{_UUID}|{_POSITION})?$"
 
 
 class PullQuerySchema(StrictSchema):

@@ -1,4 +1,4 @@
-"""Push: apply a device's numbered mutations exactly once, each in its own savepoint."""
+"""Push: apply a device's numbered mutations exactly once, a refusal undoing only its own."""
 
 import uuid
 
@@ -131,6 +131,16 @@ def _jobs_named(mutations) -> set:
 
 
 def push(user, envelope: dict, max_batch: int) -> dict:
+    try:
+        return _push(user, envelope, max_batch, fastpath.enabled())
+    except fastpath.Redo:
+        # The database refused something in the pipeline: start again, each mutation
+        # written on its own, so only the refused one is rejected.
+        db.session.rollback()
+        return _push(user, envelope, max_batch, False)
+
+
+def _push(user, envelope: dict, max_batch: int, pipelined: bool) -> dict:
     check_schema_version(envelope["schema_version"])
     mutations = envelope["mutations"]
     if len(mutations) > max_batch:
@@ -155,7 +165,7 @@ def push(user, envelope: dict, max_batch: int) -> dict:
         }
     results, gap, done, jobs, photos = [], None, [], {}, []
     lock_jobs(user, jobs, _jobs_named(m for m in ordered if m["mutation_id"] > last))
-    queue = [] if fastpath.enabled() else None
+    queue = [] if pipelined else None
     for m in ordered:
         mid = m["mutation_id"]
         if mid <= last:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from server.extensions import db
 from server.field.models import Note
-from server.sync.changes import CHANGE_LOG_LOCK
-from server.sync.models import SyncClient, SyncMutation
+from server.sync import changes as changes_hook
+from server.sync.models import ChangeLog, SyncClient, SyncMutation
 from tests.conftest import is_postgres
 from tests.sync.conftest import Device, count, note
 
@@ -82,7 +82,7 @@ def test_one_batch_sent_by_twenty_threads_at_once_applies_once(app, world):
 
 def test_a_reader_never_skips_a_change_committed_out_of_sequence_order(app, world):
     """Deterministic: T1 writes first but commits last; the reader in between must not
-    advance its cursor past T1's change."""
+    advance its cursor past T1's change (it waits below T1, the oldest writer)."""
     job = uuid.UUID(world.ids["job1"])
     reader = Device(app.test_client(), world.auth("tech1"))
     _, cursor = reader.pull_all()
@@ -95,10 +95,35 @@ def test_a_reader_never_skips_a_change_committed_out_of_sequence_order(app, worl
         t2.add(second)
         t2.commit()
         changes, cursor = reader.pull_all(cursor)
-        assert [c["data"]["body"] for c in changes] == ["T2 started second"]
+        assert changes == []  # held below T1, still running: nothing is passed over
         t1.commit()
     changes, _ = reader.pull_all(cursor)
-    assert [c["data"]["body"] for c in changes] == ["T1 started first"]
+    assert [c["data"]["body"] for c in changes] == ["T1 started first", "T2 started second"]
+
+
+def test_a_reader_never_skips_a_change_whose_seq_is_below_one_it_has_read(app, world):
+    """No lock orders the writers: T1 logs its change (taking the lower seq) and commits
+    after T2 logged and committed a higher one. A reader following seq alone would pass
+    T1's change for good; the reader follows (transaction, seq)."""
+    job = uuid.UUID(world.ids["job1"])
+    reader = Device(app.test_client(), world.auth("tech1"))
+    _, cursor = reader.pull_all()
+    engine_session = sa.orm.sessionmaker(bind=_engine(app))
+    with engine_session() as t2, engine_session() as t1:
+        t2.add(Note(job_id=job, body="T2"))
+        t2.flush()  # T2 takes the older transaction id
+        t1.add(Note(job_id=job, body="T1"))
+        t1.flush()
+        changes_hook._before_commit(t1)  # T1's change row is written: the lower seq is T1's
+        t2.commit()
+        seqs = dict(t2.execute(sa.select(ChangeLog.entity_id, ChangeLog.seq)).all())
+        got, cursor = reader.pull_all(cursor)
+        assert [c["data"]["body"] for c in got] == ["T2"]
+        t1.commit()
+    got, _ = reader.pull_all(cursor)
+    assert [c["data"]["body"] for c in got] == ["T1"]
+    t1_seq = next(c["seq"] for c in got)
+    assert t1_seq < max(seqs.values())  # it really was passed in seq order
 
 
 def _engine(app):
@@ -162,14 +187,15 @@ def _impatient(app):
 
 
 def test_database_unavailable_is_a_503_with_retry_after_and_nothing_half_applied(app, world):
-    """The change-log lock cannot be had in time (a real PostgreSQL lock timeout)."""
+    """The change log cannot be written in time (a real PostgreSQL lock timeout)."""
     impatient = _impatient(app)
     device = Device(impatient.test_client(), world.auth("tech1"))
     job = world.ids["job1"]
     batch = [device.mutation("add_note", **note(job)) for _ in range(5)]
     blocker = _engine(app).connect()
     try:
-        blocker.execute(sa.select(sa.func.pg_advisory_lock(CHANGE_LOG_LOCK)))
+        tx = blocker.begin()
+        blocker.execute(sa.text("LOCK TABLE change_log IN EXCLUSIVE MODE"))
         response = device.send(batch)
         assert response.status_code == 503
         assert response.headers["Retry-After"]
@@ -177,8 +203,8 @@ def test_database_unavailable_is_a_503_with_retry_after_and_nothing_half_applied
         assert count(app, Note) == 0
         assert count(app, SyncMutation) == 0
         assert count(app, SyncClient) == 0
+        tx.rollback()
     finally:
-        blocker.execute(sa.select(sa.func.pg_advisory_unlock(CHANGE_LOG_LOCK)))
         blocker.close()
     body = device.push(*batch)  # the device kept the batch and retries: all of it applies
     assert [r["status"] for r in body["results"]] == ["applied"] * 5

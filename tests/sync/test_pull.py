@@ -10,8 +10,9 @@ from server.desk.models import Job
 from server.extensions import db
 from server.field.models import Note
 from server.sync import pull as pull_service
-from server.sync.models import ChangeLog
-from tests.sync.conftest import Device, new_id, note
+from server.sync import retention
+from server.sync.models import ChangeLog, SyncMutation
+from tests.sync.conftest import Device, count, new_id, note
 
 
 def by_entity(changes, entity):
@@ -72,7 +73,7 @@ def test_pushed_evidence_and_office_edits_arrive_on_the_next_pull(app, client, w
     assert by_entity(changes, "customers")[world.ids["customer1"]]["data"]["address"] == (
         "杭州市西湖区文三路100号"
     )
-    assert int(cursor2) > int(cursor)
+    assert pull_service._position(cursor2) > pull_service._position(cursor)
 
 
 def test_other_technicians_changes_never_reach_me(app, client, world, tech1, tech2):
@@ -206,3 +207,28 @@ def test_the_prune_command_runs_from_the_cli(app, world):
     result = app.test_cli_runner().invoke(args=["sync", "prune"])
     assert result.exit_code == 0, result.output
     assert f"Pruned {logged} change-log entries." in result.output
+
+
+def test_an_expired_push_answer_still_makes_a_resend_a_duplicate_never_a_second_write(
+    app, world, tech1
+):
+    batch = [tech1.mutation("add_note", **note(world.ids["job1"])) for _ in range(3)]
+    assert {r["status"] for r in tech1.push(*batch)["results"]} == {"applied"}
+    with app.app_context():
+        db.session.execute(
+            sa.update(SyncMutation).values(processed_at=utcnow() - timedelta(days=200))
+        )
+        db.session.commit()
+        assert retention.prune_answers() == 3
+        db.session.remove()
+    again = tech1.push(*batch)["results"]
+    assert [(r["status"], r["original"]) for r in again] == [("duplicate", None)] * 3
+    assert count(app, Note) == 3
+
+
+def test_push_answers_younger_than_the_retention_are_kept(app, world, tech1):
+    tech1.push(tech1.mutation("add_note", **note(world.ids["job1"])))
+    with app.app_context():
+        assert retention.prune_answers() == 0
+        db.session.remove()
+    assert count(app, SyncMutation) == 1

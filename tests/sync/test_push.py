@@ -2,6 +2,8 @@
 
 import uuid
 
+import pytest
+
 from server.field.models import Note
 from server.sync.models import SyncClient, SyncMutation
 from tests.sync.conftest import Device, count, new_id, note
@@ -244,3 +246,35 @@ def test_an_unreachable_database_is_a_503_with_retry_after(app, world, tech1):
     assert count(app, Note) == 0 and count(app, SyncClient) == 0
     # Back online, the same batch goes through.
     assert [r["status"] for r in tech1.push(*batch)["results"]] == ["applied"]
+
+
+def test_the_envelope_reads_a_well_formed_mutation_as_the_schema_does():
+    """Mutations reads plain mutations without the schema; it must agree with it exactly,
+    and hand anything else to it (so errors keep their words)."""
+    from marshmallow import ValidationError, fields
+
+    from server.sync.schemas import Mutations, MutationSchema
+
+    good = [
+        {"mutation_id": 1, "name": "add_note", "args": {"x": 1}},
+        {"mutation_id": 2**53, "name": "n" * 60, "args": {}, "at": "2026-11-25T03:00:00+08:00"},
+        {"mutation_id": 3, "name": "a", "args": {}, "at": None},
+    ]
+    schema_way = fields.List(fields.Nested(MutationSchema()))
+    assert Mutations().deserialize(good) == schema_way.deserialize(good)
+    for bad in (
+        {"mutation_id": True, "name": "a", "args": {}},
+        {"mutation_id": 2**53 + 1, "name": "a", "args": {}},
+        {"mutation_id": 1.0, "name": "a", "args": {}},
+        {"mutation_id": 1, "name": "", "args": {}},
+        {"mutation_id": 1, "name": "a\x00", "args": {}},
+        {"mutation_id": 1, "name": "a", "args": []},
+        {"mutation_id": 1, "name": "a", "args": {}, "at": "0001-01-01T00:00:00+14:00"},
+        {"mutation_id": 1, "name": "a", "args": {}, "extra": 1},
+        {"name": "a", "args": {}},
+    ):
+        with pytest.raises(ValidationError) as ours:
+            Mutations().deserialize([good[0], bad])
+        with pytest.raises(ValidationError) as theirs:
+            schema_way.deserialize([good[0], bad])
+        assert ours.value.messages == theirs.value.messages
