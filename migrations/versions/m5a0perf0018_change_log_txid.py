@@ -7,7 +7,7 @@ a pull reads only rows of transactions older than the oldest one still running
 order, so (0, seq) keeps their order and every cursor handed out before stays valid.
 
 Revision ID: m5a0perf0018
-Revises: k2a0liability0013
+Revises: m3a0care0016
 Create Date: 2026-12-07 03:30:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "m5a0perf0018"
-down_revision = "k2a0liability0013"
+down_revision = "m3a0care0016"
 branch_labels = None
 depends_on = None
 
