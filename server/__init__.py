@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).
     sync_changes.install()
     _wire_evidence()
+    _wire_policy()
     tx.install()
 
     from server.web import security
@@ -144,6 +145,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(request_form_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
+
+
+def _wire_policy() -> None:
+    """A dealer's new policy recounts the deadlines of its running requests, without
+    dealers importing the desk (idempotent)."""
+    from server.dealers import service as dealers
+    from server.desk import clocks
+
+    dealers.ON_POLICY_CHANGE["deadlines"] = clocks.refresh_dealer
 
 
 def _wire_evidence() -> None:

@@ -268,3 +268,16 @@ def test_work_done_remotely_runs_no_on_site_clock(client, world, kind):
 
 def _get(client, world, req):
     return client.get(f"/api/requests/{req['id']}", headers=world.auth("admin")).get_json()
+
+
+def test_a_dealers_new_policy_moves_the_deadlines_of_its_running_requests(client, world):
+    running = _request(client, world, "2026-12-04T17:55:00+08:00")
+    assert running["sla"]["acknowledge_by"] == "2026-12-07T10:55:00+08:00"
+    changed = client.patch(
+        f"/api/dealers/{world.ids['org1']}/policy",
+        json={"sla": {"acknowledge_minutes": 30}},
+        headers=world.auth("admin"),
+    )
+    assert changed.status_code == 200, changed.get_json()
+    # Friday 17:55 + 30 working minutes: 5 on Friday, 25 on Monday morning.
+    assert _get(client, world, running)["sla"]["acknowledge_by"] == "2026-12-07T09:25:00+08:00"

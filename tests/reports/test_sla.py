@@ -37,7 +37,7 @@ import pytest
 from server.desk.models import Customer, Job, ServiceRequest
 from server.extensions import db
 from server.field.models import Visit
-from server.reports import months, registry
+from server.reports import catalog, months, registry
 from server.reports import sla as sla_report
 from tests.reports.conftest import at
 
@@ -47,7 +47,7 @@ NOW = at("11-01 00:00")
 
 
 def run(month=OCTOBER, dealer_id=None, tz=SHANGHAI):
-    return registry.run(registry.get("sla"), month, tz, dealer_id)
+    return registry.run(catalog.get("sla"), month, tz, dealer_id)
 
 
 @pytest.fixture
