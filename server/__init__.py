@@ -47,8 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _limit_body():
-        # JSON bodies are small; media routes raise this to the dealer's policy limit.
-        if not request.path.startswith("/api/media"):
+        # JSON bodies are small; media routes raise this to the dealer's policy limit, and
+        # a page's form with a photo to an upload's (server/web/pages.py FILE_FORMS).
+        from server.web.pages import FILE_FORMS
+
+        if not request.path.startswith("/api/media") and request.endpoint not in FILE_FORMS:
             request.max_content_length = app.config["MAX_JSON_BYTES"]
 
     _register_blueprints(app)

@@ -19,6 +19,10 @@ from server.common.actor import set_actor
 from server.exceptions import DomainError
 from server.extensions import db
 
+# Pages whose forms carry a photo: their bodies may be as large as an upload (app
+# MAX_CONTENT_LENGTH; the media policy's limit is checked while the file is read).
+FILE_FORMS: set[str] = set()
+
 
 def signed_in_user(roles: tuple[str, ...]):
     """The session's user if it holds a live token of one of `roles`, else None."""
