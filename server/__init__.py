@@ -47,8 +47,11 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _limit_body():
-        # JSON bodies are small; media routes raise this to the dealer's policy limit.
-        if not request.path.startswith("/api/media"):
+        # JSON bodies are small; media routes raise this to the dealer's policy limit, and
+        # a page's form with a photo to an upload's (server/web/pages.py FILE_FORMS).
+        from server.web.pages import FILE_FORMS
+
+        if not request.path.startswith("/api/media") and request.endpoint not in FILE_FORMS:
             request.max_content_length = app.config["MAX_JSON_BYTES"]
 
     _register_blueprints(app)
@@ -121,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     # Every commit that touches a synced row writes the change log (server/sync/changes.py).
     sync_changes.install()
     _wire_evidence()
+    _wire_policy()
     tx.install()
 
     from server.web import security
@@ -144,6 +148,15 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(request_form_bp)
     app.register_blueprint(docs_bp)
     security.install(app)
+
+
+def _wire_policy() -> None:
+    """A dealer's new policy recounts the deadlines of its running requests, without
+    dealers importing the desk (idempotent)."""
+    from server.dealers import service as dealers
+    from server.desk import clocks
+
+    dealers.ON_POLICY_CHANGE["deadlines"] = clocks.refresh_dealer
 
 
 def _wire_evidence() -> None:

@@ -15,6 +15,7 @@ from marshmallow import ValidationError
 from server.access import rules as access
 from server.admin.views import bp, figure, menu, page
 from server.common import tx
+from server.common.zone import service_zone
 from server.dealers.models import Dealer
 from server.dealers.service import policy_of
 from server.desk import appointments, clocks, intake
@@ -31,6 +32,8 @@ from server.desk.models import (
 from server.exceptions import DomainError
 from server.extensions import db
 from server.field.models import Visit
+from server.media import service as media
+from server.web.pages import FILE_FORMS
 
 menu("admin.requests", "服务请求", "Requests")
 menu("admin.intake_form", "受理", "Intake")
@@ -111,16 +114,28 @@ def requests():
     )
 
 
+FILE_FORMS.add("admin.intake_form")
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @page
 def intake_form():
     found, errors, values = None, {}, {}
     if request.method == "POST":
         values = _form_values(IntakeSchema().fields)
-        values["received_at"] = _aware(values.get("received_at"), "Asia/Shanghai")
+        values["received_at"] = _aware(values.get("received_at"), service_zone().key)
+        staged = None
         try:
+            photo = request.files.get("proof_photo")
+            if photo and photo.filename:
+                # Hashed first, kept only once the request it belongs to is recorded.
+                staged, values["proof_of_purchase_sha256"] = media.staged_upload(photo, g.user)
             args = IntakeSchema().load({k: v for k, v in values.items() if v is not None})
             created = intake.intake(args)
+            if staged is not None:
+                media.keep_staged(
+                    staged, values["proof_of_purchase_sha256"], g.user, "proof_of_purchase"
+                )
         except ValidationError as exc:
             errors = exc.messages
         except DomainError as exc:
@@ -129,6 +144,8 @@ def intake_form():
         else:
             tx.commit()
             return redirect(url_for("admin.request_page", row_id=created.id))
+        finally:
+            media.drop_staged(staged)
     else:
         values = {k: request.args[k] for k in ("phone", "serial") if request.args.get(k)}
         found = _look_up(values)

@@ -5,7 +5,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask import abort, g, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy.orm import selectinload
 
@@ -15,10 +15,10 @@ from server.auth.models import OFFICE_ROLES, User
 from server.care import api, complaints, messages, schemas
 from server.care import reminders as due_dates
 from server.care.models import COMPLAINT_STATUSES, MESSAGE_STATUSES, CareMessage, Complaint
-from server.common import tx
 from server.common.models import utcnow
 from server.dealers.models import Dealer
-from server.exceptions import DomainError
+from server.desk import intake
+from server.exceptions import DomainError, Invalid
 from server.extensions import db
 from server.web.pages import attempt
 
@@ -69,7 +69,14 @@ def complaints_page():
         status=status,
         names=STATUS_NAMES,
         overdue=bool(request.args.get("overdue")),
+        office=_office(),
     )
+
+
+def _office() -> list[User]:
+    """Who may own a complaint: the office's active users."""
+    query = sa.select(User).where(User.role.in_(OFFICE_ROLES), User.active.is_(True))
+    return db.session.scalars(query.order_by(User.display_name)).all()
 
 
 def _complaint(complaint_id) -> Complaint:
@@ -83,11 +90,7 @@ def _complaint(complaint_id) -> Complaint:
 @page
 def complaint_page(complaint_id):
     complaint = _complaint(complaint_id)
-    office = db.session.scalars(
-        sa.select(User)
-        .where(User.role.in_(OFFICE_ROLES), User.active.is_(True))
-        .order_by(User.display_name)
-    ).all()
+    office = _office()
     zone = db.session.get(Dealer, complaint.dealer_id).policy["timezone"]
     return render_template(
         "care/complaint.html",
@@ -144,18 +147,41 @@ def _act(complaint: Complaint, action: str) -> str:
 @page
 def complaint_act(complaint_id):
     complaint = _complaint(complaint_id)
-    try:
-        message = _act(complaint, request.form.get("action", ""))
-        tx.commit()
-        flash(message)
-    except ValidationError as exc:
-        db.session.rollback()
-        found = exc.normalized_messages().items()
-        flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in found))
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.detail)
+    attempt(lambda: _act(complaint, request.form.get("action", "")), lambda said: said)
     return redirect(url_for("admin.complaint_page", complaint_id=complaint_id))
+
+
+def _open_from_form() -> Complaint:
+    """A complaint taken on the phone: the customer by phone number, the unit by serial
+    (or the customer's only unit), so its dealer and deadline follow."""
+    form = request.form
+    said = {k: form.get(k, "").strip() or None for k in ("phone", "serial")}
+    customer = intake.find_customer(said)
+    if customer is None:
+        raise Invalid("phone", "no customer has this number")
+    unit = intake.find_unit(said)
+    if unit is None and said["serial"] is None:
+        units = [u for u in customer.units if u.deleted_at is None]
+        unit = units[0] if len(units) == 1 else None
+    args = schemas.ComplaintCreateSchema().load(
+        {
+            "customer_id": str(customer.id),
+            "unit_id": str(unit.id) if unit else None,
+            "summary": form.get("summary", "").strip(),
+            "details": form.get("details", "").strip() or None,
+            "owner_id": form.get("owner_id") or None,
+        }
+    )
+    return complaints.open_complaint(args, g.user, utcnow())
+
+
+@bp.post("/complaints/new")
+@page
+def open_complaint():
+    opened = attempt(_open_from_form, "投诉已登记 · Complaint opened.")
+    if opened is None:
+        return redirect(url_for("admin.complaints_page"))
+    return redirect(url_for("admin.complaint_page", complaint_id=opened.id))
 
 
 @bp.get("/reminders")

@@ -3,7 +3,8 @@ was met. The one place that says what "met" means (docs/service-desk.md):
 
 - acknowledge: `acknowledged_at` (the desk acknowledged the request);
 - contact: `contacted_at` (the first appointment call, server/desk/appointments.py);
-- on_site: the first visit's arrival on a live job of the request;
+- on_site: the first visit's arrival on a live job of the request (no such clock for work
+  done remotely, REMOTE_KINDS);
 - resolve: when the last of its live, not-cancelled jobs was completed, once none is
   still open.
 
@@ -21,7 +22,7 @@ import sqlalchemy as sa
 from server.common.models import utcnow
 from server.dealers import service as dealers
 from server.desk import lifecycle, sla
-from server.desk.models import AppointmentCall, Job, ServiceRequest
+from server.desk.models import REMOTE_KINDS, AppointmentCall, Job, ServiceRequest
 from server.extensions import db
 from server.field.models import Visit
 
@@ -44,10 +45,18 @@ def _latest_visit_end(request: ServiceRequest):
     )
 
 
+def clocks_of(request: ServiceRequest) -> tuple[str, ...]:
+    """The clocks that run for this request, in order."""
+    if request.kind in REMOTE_KINDS:
+        return tuple(name for name in sla.CLOCKS if name != "on_site")
+    return sla.CLOCKS
+
+
 def _dues(request: ServiceRequest, policy: dict) -> dict:
-    return sla.due_times(
+    due = sla.due_times(
         policy, request.received_at, request.contacted_at, _latest_visit_end(request)
     )
+    return {name: due[name] if name in clocks_of(request) else None for name in sla.CLOCKS}
 
 
 def refresh_dues(request: ServiceRequest) -> None:
@@ -114,13 +123,12 @@ def clock_states(request: ServiceRequest, now: datetime | None = None, met=None)
     now = now or utcnow()
     policy = dealers.policy_of(request.dealer_id)
     met = met if met is not None else met_times([request])[request.id]
-    due = {name: getattr(request, column) for name, column in COLUMN.items()}
+    names = clocks_of(request)
+    due = {name: getattr(request, COLUMN[name]) for name in names}
     if any(value is None for value in due.values()):
         due = _dues(request, policy)  # a request from before deadlines were kept
     stopped = request.status in STOPPED
-    return [
-        sla.evaluate(n, due[n], met[n], now, policy, stopped, request.closed_at) for n in sla.CLOCKS
-    ]
+    return [sla.evaluate(n, due[n], met[n], now, policy, stopped, request.closed_at) for n in names]
 
 
 def _local(value, zone):
@@ -131,7 +139,8 @@ def document(request: ServiceRequest, now=None, met=None) -> dict:
     """The request's `sla` in the API: deadlines in the dealer's time zone, and each clock."""
     zone = ZoneInfo(dealers.policy_of(request.dealer_id)["timezone"])
     clocks = clock_states(request, now, met)
-    doc = {f"{c.name}_by": _local(c.due, zone) for c in clocks}
+    doc = {f"{name}_by": None for name in sla.CLOCKS}  # None: the clock does not run
+    doc.update({f"{c.name}_by": _local(c.due, zone) for c in clocks})
     doc["timezone"] = zone.key
     doc["clocks"] = [
         {

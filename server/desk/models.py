@@ -20,6 +20,8 @@ JOB_KINDS = (
     "complaint",
     "return_exchange",
 )
+# Work done by phone or online: no technician goes to the home, so no on-site clock runs.
+REMOTE_KINDS = ("remote_support", "consultation")
 CHANNELS = ("phone", "sms", "email", "web", "wechat", "walk_in")
 REQUEST_STATUSES = ("new", "acknowledged", "scheduled", "closed", "cancelled")
 JOB_STATUSES = ("new", "assigned", "scheduled", "in_progress", "completed", "cancelled", "closed")

@@ -132,6 +132,29 @@ def accept_file(
     return media, True
 
 
+def staged_upload(stream: BinaryIO, user: User) -> tuple[Path, str]:
+    """A file posted with a form (no hash known beforehand): staged and hashed, not kept
+    yet. The caller records what refers to it, then `keep_staged`, or `drop_staged`."""
+    limit = upload_policy(user)[0]["max_bytes"]
+    tmp, actual = receive_to_staging(stream, limit)
+    if tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        raise empty_media()
+    return tmp, actual
+
+
+def keep_staged(tmp: Path, sha256: str, user: User, purpose=None) -> MediaObject:
+    """Check and store a staged upload (the staging file is gone afterwards, whatever
+    happens); refused bytes raise like a PUT's."""
+    media_policy, dealer_id = upload_policy(user)
+    return accept_file(sha256, tmp, user, media_policy, dealer_id, purpose)[0]
+
+
+def drop_staged(tmp: Path | None) -> None:
+    if tmp is not None:
+        tmp.unlink(missing_ok=True)
+
+
 def put_media(
     sha256: str, stream: BinaryIO, content_length: int | None, user: User, purpose=None
 ) -> tuple[MediaObject, bool]:

@@ -8,7 +8,7 @@ from server.common.zone import service_zone
 from server.dealers.models import Dealer
 from server.exceptions import NotFound
 from server.extensions import db
-from server.reports import months, present, registry, schemas
+from server.reports import catalog, months, present, registry, schemas
 
 bp = Blueprint("reports", __name__, url_prefix="/api", description="Monthly reports")
 
@@ -18,7 +18,7 @@ bp = Blueprint("reports", __name__, url_prefix="/api", description="Monthly repo
 @bp.response(200, schemas.ReportInfoSchema(many=True))
 def list_reports():
     """The reports there are, with their columns."""
-    return [present.info(report) for report in registry.listed()]
+    return [present.info(report) for report in catalog.listed()]
 
 
 @bp.get("/reports/<report_id>")
@@ -28,7 +28,7 @@ def list_reports():
 def get_report(args, report_id):
     """One report for a month (YYYY-MM, bounded in the service center's time zone),
     for all dealers or one."""
-    report = registry.get(report_id)
+    report = catalog.get(report_id)
     if report is None:
         raise NotFound.of("report")
     dealer_id = args.get("dealer_id")

@@ -77,20 +77,6 @@ def register(report: Report) -> Report:
     return report
 
 
-def get(report_id: str) -> Report | None:
-    from server.reports import catalog  # noqa: F401 (registers every report once)
-
-    return REPORTS.get(report_id)
-
-
-def listed() -> list[Report]:
-    """Every report, in the catalog's order."""
-    from server.reports import catalog
-
-    place = {report_id: i for i, report_id in enumerate(catalog.ORDER)}
-    return sorted(REPORTS.values(), key=lambda r: place.get(r.id, len(place)))
-
-
 def run(report: Report, month: date, tz: str, dealer_id=None, session=None) -> Result:
     """The report's rows (only its columns) and total for one month."""
     found = report.rows(session or db.session, month, dealer_id, tz=tz)

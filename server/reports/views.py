@@ -9,7 +9,7 @@ from server.admin.views import bp, menu, page
 from server.common.zone import service_zone
 from server.dealers.models import Dealer
 from server.extensions import db
-from server.reports import months, present, registry
+from server.reports import catalog, months, present, registry
 
 QUERY = ("month", "dealer_id")
 
@@ -43,7 +43,7 @@ def _choice():
 
 
 def _report(report_id: str) -> registry.Report:
-    report = registry.get(report_id)
+    report = catalog.get(report_id)
     if report is None:
         abort(404, "No such report.")
     return report
@@ -60,7 +60,7 @@ def reports():
     month, dealer = _choice()
     return render_template(
         "admin/reports.html",
-        reports=registry.listed(),
+        reports=catalog.listed(),
         month=months.label(month),
         dealer=dealer,
         dealers=_dealers(),

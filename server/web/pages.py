@@ -11,12 +11,17 @@ import secrets
 from functools import wraps
 
 from flask import abort, flash, g, redirect, request, session, url_for
+from marshmallow import ValidationError
 
 from server.auth import service as auth
 from server.common import tx
 from server.common.actor import set_actor
 from server.exceptions import DomainError
 from server.extensions import db
+
+# Pages whose forms carry a photo: their bodies may be as large as an upload (app
+# MAX_CONTENT_LENGTH; the media policy's limit is checked while the file is read).
+FILE_FORMS: set[str] = set()
 
 
 def signed_in_user(roles: tuple[str, ...]):
@@ -96,15 +101,22 @@ class Area:
         return redirect(url_for(self.login_endpoint))
 
 
-def attempt(action, done: str) -> bool:
-    """One button's work on a page: run `action`, commit and say `done`; or roll back and
-    say why (a refusal by the rules is a message on the page, never an error page)."""
+def attempt(action, done):
+    """One button's work on a page: run `action`, commit and say `done` (a text, or a
+    function of the action's result); or roll back and say why: a form the schema refuses
+    or a refusal by the rules is a message on the page, never an error page. Returns the
+    action's result, or None when refused."""
     try:
-        action()
+        result = action()
         tx.commit()
+    except ValidationError as exc:
+        db.session.rollback()
+        found = exc.normalized_messages().items()
+        flash("; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in found))
+        return None
     except DomainError as exc:
         db.session.rollback()
         flash(exc.detail)
-        return False
-    flash(done)
-    return True
+        return None
+    flash(done(result) if callable(done) else done)
+    return result

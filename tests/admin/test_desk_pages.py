@@ -1,15 +1,23 @@
 """The service desk's console pages: intake by phone or serial, the request list with its
 clocks, a request's timeline and acknowledgement, the appointment call, escalations."""
 
+import hashlib
+import io
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
-from server.desk.models import AppointmentCall, ServiceRequest
+from server.desk.models import AppointmentCall, ServiceRequest, Unit
 from server.extensions import db
+from server.media.models import MediaObject
+from server.media.storage import get_storage
 from tests.helpers import form_token, set_job, sign_in_page
+from tests.media.images import jpeg
 
 
 def _signed_in(client):
@@ -117,3 +125,67 @@ def test_a_dealer_cannot_open_the_desk_pages(client, world):
     missing = uuid.uuid4()
     for path in ("/admin/requests", "/admin/escalations", f"/admin/requests/{missing}"):
         assert client.get(path).status_code == 302
+
+
+FOLDERS = ("blobs", "staging")
+
+
+def _post_with_photo(client, data: dict, photo: bytes):
+    # Encoded in memory: the test client spools a large body to a temporary file it never
+    # closes (a ResourceWarning, an error under this suite's warning filter).
+    card = FileStorage(io.BytesIO(photo), filename="card.jpg", content_type="image/jpeg")
+    boundary, body = encode_multipart({**data, "proof_photo": card})
+    return client.post(
+        "/admin/requests/new",
+        data=body,
+        content_type=f"multipart/form-data; boundary={boundary}",
+    )
+
+
+def _held(app) -> tuple[list, list]:
+    """(blob files, staging files) under the media root."""
+    root = Path(app.config["MEDIA_ROOT"])
+    files = [
+        sorted(p for p in (root / folder).rglob("*") if p.is_file())
+        for folder in ("blobs", "staging")
+    ]
+    return files[0], files[1]
+
+
+def test_intake_keeps_the_proof_of_purchase_photo_with_the_unit(client, world, app):
+    _signed_in(client)
+    # A phone's photo of a warranty card: larger than a JSON body may be (2 MB).
+    photo = jpeg(size=(3000, 2250), seed=7, subsampling=0)
+    assert len(photo) > app.config["MAX_JSON_BYTES"]
+    token = form_token(client, "/admin/requests/new")
+    data = {"csrf": token, "channel": "walk_in", "kind": "repair", "serial": "SN-TEST-1"}
+    taken = _post_with_photo(client, data, photo)
+    assert taken.status_code == 302, taken.get_data(as_text=True)
+    sha = hashlib.sha256(photo).hexdigest()
+    with app.app_context():
+        unit = db.session.get(Unit, uuid.UUID(world.ids["unit1"]))
+        assert unit.proof_of_purchase_sha256 == sha
+        held = db.session.get(MediaObject, sha)
+        assert held is not None and held.purpose == "proof_of_purchase"
+        assert get_storage().exists(sha)
+    assert _held(app)[1] == []  # no staging file left
+
+
+def test_a_refused_intake_or_photo_keeps_no_file_and_no_row(client, world, app):
+    _signed_in(client)
+    before = _held(app)
+    cases = [
+        # The form is wrong (a new customer without a name): the photo is not kept.
+        ({"phone": "13977778888"}, jpeg(seed=3), "required for a new customer"),
+        # The "photo" is not an image: no request either.
+        ({"serial": "SN-TEST-1"}, b"%PDF-1.7 not a photo", "image"),
+    ]
+    for fields, body, said in cases:
+        token = form_token(client, "/admin/requests/new")
+        form = {"csrf": token, "channel": "phone", "kind": "repair", **fields}
+        refused = _post_with_photo(client, form, body)
+        assert refused.status_code == 422 and said in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(ServiceRequest)) == 0
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(MediaObject)) == 0
+    assert _held(app) == before

@@ -156,3 +156,37 @@ def test_the_messages_page_shows_dead_messages_and_sends_them_again(app, office,
         office.post(f"/admin/care-messages/{uuid.uuid4()}/retry", data={"csrf": token}).status_code
         == 404
     )
+
+
+def test_a_complaint_taken_on_the_phone_is_opened_from_the_list(app, office, world):
+    token = form_token(office, "/admin/complaints")
+    form = {"csrf": token, "phone": "13800000001", "summary": "上门迟到", "details": "迟到两小时"}
+    opened = office.post("/admin/complaints/new", data=form)
+    assert opened.status_code == 302 and "/admin/complaints/" in opened.headers["Location"]
+    with app.app_context():
+        complaint = db.session.query(Complaint).one()
+        # The customer's only unit names the dealer; the policy's deadline follows.
+        assert str(complaint.unit_id) == world.ids["unit1"]
+        assert str(complaint.dealer_id) == world.ids["org1"]
+        assert complaint.source == "office" and complaint.details == "迟到两小时"
+    page = office.get(opened.headers["Location"]).get_data(as_text=True)
+    assert "投诉已登记" in page and "上门迟到" in page
+
+
+@pytest.mark.parametrize(
+    "form, said",
+    [
+        ({"phone": "13999999999", "summary": "x"}, "no customer has this number"),
+        ({"phone": "13800000001", "summary": ""}, "summary"),
+        ({"phone": "13800000001", "serial": "SN-TEST-2", "summary": "x"}, "another customer"),
+    ],
+)
+def test_a_complaint_form_that_cannot_be_opened_says_why_and_writes_nothing(
+    app, office, form, said
+):
+    token = form_token(office, "/admin/complaints")
+    refused = office.post("/admin/complaints/new", data={"csrf": token, **form})
+    assert refused.status_code == 302 and refused.headers["Location"].endswith("/complaints")
+    assert said in office.get("/admin/complaints").get_data(as_text=True)
+    with app.app_context():
+        assert db.session.query(Complaint).count() == 0

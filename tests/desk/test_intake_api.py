@@ -4,6 +4,7 @@ call (its surcharge and quote as fee agreements) and the escalation list."""
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 import sqlalchemy as sa
 
 from server.desk.models import Customer, Job, ServiceRequest, Unit
@@ -120,12 +121,12 @@ def test_a_late_entry_counts_from_the_real_time(client, world):
     assert r["acknowledge_due"] == "2026-12-07T02:55:00+00:00"
 
 
-def _request(client, world, received="2026-12-04T17:55:00+08:00"):
+def _request(client, world, received="2026-12-04T17:55:00+08:00", kind="repair"):
     return post(
         client,
         world,
         "/api/requests/intake",
-        {"channel": "phone", "kind": "repair", "serial": "SN-TEST-1", "received_at": received},
+        {"channel": "phone", "kind": kind, "serial": "SN-TEST-1", "received_at": received},
     ).get_json()
 
 
@@ -251,5 +252,32 @@ def test_closing_a_request_stops_its_clocks_and_keeps_breaches(client, world):
     assert {c["state"] for c in reopened["sla"]["clocks"]} == {"running"}
 
 
+@pytest.mark.parametrize("kind", ["remote_support", "consultation"])
+def test_work_done_remotely_runs_no_on_site_clock(client, world, kind):
+    late = _request(client, world, "2026-11-02T09:00:00+08:00", kind=kind)
+    assert late["sla"]["on_site_by"] is None and late["on_site_due"] is None
+    names = [c["name"] for c in late["sla"]["clocks"]]
+    assert names == ["acknowledge", "contact", "resolve"]
+    listed = client.get("/api/requests/escalations", headers=world.auth("admin")).get_json()
+    mine = {e["clock"] for e in listed if e["request"]["id"] == late["id"]}
+    assert mine == {"acknowledge", "contact", "resolve"}  # all breached, none on site
+    repair = _request(client, world, "2026-11-02T09:00:00+08:00")
+    assert repair["sla"]["on_site_by"] is not None
+    assert "on_site" in [c["name"] for c in repair["sla"]["clocks"]]
+
+
 def _get(client, world, req):
     return client.get(f"/api/requests/{req['id']}", headers=world.auth("admin")).get_json()
+
+
+def test_a_dealers_new_policy_moves_the_deadlines_of_its_running_requests(client, world):
+    running = _request(client, world, "2026-12-04T17:55:00+08:00")
+    assert running["sla"]["acknowledge_by"] == "2026-12-07T10:55:00+08:00"
+    changed = client.patch(
+        f"/api/dealers/{world.ids['org1']}/policy",
+        json={"sla": {"acknowledge_minutes": 30}},
+        headers=world.auth("admin"),
+    )
+    assert changed.status_code == 200, changed.get_json()
+    # Friday 17:55 + 30 working minutes: 5 on Friday, 25 on Monday morning.
+    assert _get(client, world, running)["sla"]["acknowledge_by"] == "2026-12-07T09:25:00+08:00"

@@ -3,14 +3,14 @@
 import uuid
 from datetime import UTC, date, datetime
 
-from server.reports import months, registry
+from server.reports import catalog, months, registry
 
 OCTOBER = date(2026, 10, 1)
 SHANGHAI = "Asia/Shanghai"
 
 
 def run(report_id, month=OCTOBER, tz=SHANGHAI, dealer_id=None):
-    return registry.run(registry.get(report_id), month, tz, dealer_id)
+    return registry.run(catalog.get(report_id), month, tz, dealer_id)
 
 
 def test_a_month_is_bounded_at_midnight_in_the_time_zone():

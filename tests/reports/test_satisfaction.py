@@ -33,7 +33,7 @@ from server.dealers.models import Dealer
 from server.dealers.policy import load_policy
 from server.desk.models import Customer, Job
 from server.extensions import db
-from server.reports import months, registry
+from server.reports import catalog, months, registry
 from tests.reports.conftest import at
 
 OCTOBER = date(2026, 10, 1)
@@ -57,7 +57,7 @@ SURVEYS = [
 
 
 def run(month=OCTOBER, dealer_id=None, tz=SHANGHAI):
-    return registry.run(registry.get("satisfaction"), month, tz, dealer_id)
+    return registry.run(catalog.get("satisfaction"), month, tz, dealer_id)
 
 
 def build(world):

@@ -37,7 +37,7 @@ import pytest
 from server.desk.models import Customer, Job, ServiceRequest
 from server.extensions import db
 from server.field.models import Visit
-from server.reports import months, registry
+from server.reports import catalog, months, registry
 from server.reports import sla as sla_report
 from tests.reports.conftest import at
 
@@ -47,7 +47,7 @@ NOW = at("11-01 00:00")
 
 
 def run(month=OCTOBER, dealer_id=None, tz=SHANGHAI):
-    return registry.run(registry.get("sla"), month, tz, dealer_id)
+    return registry.run(catalog.get("sla"), month, tz, dealer_id)
 
 
 @pytest.fixture
@@ -69,12 +69,14 @@ class Requests:
         db.session.add(self.customer)
         db.session.flush()
 
-    def request(self, org, received, status="new", closed=None, ack=None, contact=None, **kw):
+    def request(
+        self, org, received, status="new", closed=None, ack=None, contact=None, kind="repair", **kw
+    ):
         start = at(received)
         request = ServiceRequest(
             customer_id=self.customer.id,
             dealer_id=getattr(self.world, org).id,
-            kind="repair",
+            kind=kind,
             channel="phone",
             received_at=start,
             status=status,
@@ -158,6 +160,23 @@ def test_each_clock_counts_the_desks_states_of_the_months_requests(ctx, requests
     ]
     # The requests once; the states over all 24 clocks: 9 of 9 + 8 = 52.9 %.
     assert result.total == row("total", "全部时钟", "All clocks", 9, 8, 2, 5, 52.9)
+
+
+def test_a_consultation_runs_no_on_site_clock(ctx, requests, now, world):
+    # Q10: a consultation by phone on 10-08, acknowledged at once, never called back: its
+    # acknowledge clock met, contact and resolve breached, and no on-site clock at all.
+    more = Requests(world)
+    # (Its stored on-site deadline, written by the helper as for any request, is ignored.)
+    more.request("org1", "10-08 01:00", "acknowledged", ack="10-08 01:05", kind="consultation")
+    db.session.commit()
+    result = run()
+    assert result.rows == [
+        row("acknowledge", "受理", "Acknowledge", 4, 2, 0, 1, 66.7, requests=7),
+        row("contact", "联系", "Contact", 2, 4, 0, 1, 33.3, requests=7),
+        row("on_site", "上门", "On site", 2, 2, 1, 1, 50.0, requests=6),
+        row("resolve", "完成", "Resolve", 2, 2, 1, 2, 50.0, requests=7),
+    ]
+    assert result.total == row("total", "全部时钟", "All clocks", 10, 10, 2, 5, 50.0, requests=7)
 
 
 def test_a_clock_not_yet_due_when_the_report_is_computed_is_running(ctx, requests, now):
