@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g, redirect, render_template, request, url_for
-from marshmallow import ValidationError
 
 from server.access import rules as access
 from server.admin.views import bp, figure, menu, page
@@ -29,11 +28,10 @@ from server.desk.models import (
     ServiceRequest,
     Unit,
 )
-from server.exceptions import DomainError
 from server.extensions import db
 from server.field.models import Visit
 from server.media import service as media
-from server.web.pages import FILE_FORMS
+from server.web.pages import FILE_FORMS, submit
 
 menu("admin.requests", "服务请求", "Requests")
 menu("admin.intake_form", "受理", "Intake")
@@ -117,6 +115,24 @@ def requests():
 FILE_FORMS.add("admin.intake_form")
 
 
+def _take(values: dict) -> ServiceRequest:
+    """The intake form's request, with its proof-of-purchase photo if one was chosen."""
+    staged = None
+    try:
+        photo = request.files.get("proof_photo")
+        if photo and photo.filename:
+            # Hashed first, kept only once the request it belongs to is recorded.
+            staged, values["proof_of_purchase_sha256"] = media.staged_upload(photo, g.user)
+        args = IntakeSchema().load({k: v for k, v in values.items() if v is not None})
+        created = intake.intake(args)
+        if staged is not None:
+            sha = values["proof_of_purchase_sha256"]
+            media.keep_staged(staged, sha, g.user, "proof_of_purchase")
+        return created
+    finally:
+        media.drop_staged(staged)
+
+
 @bp.route("/requests/new", methods=["GET", "POST"])
 @page
 def intake_form():
@@ -124,28 +140,9 @@ def intake_form():
     if request.method == "POST":
         values = _form_values(IntakeSchema().fields)
         values["received_at"] = _aware(values.get("received_at"), service_zone().key)
-        staged = None
-        try:
-            photo = request.files.get("proof_photo")
-            if photo and photo.filename:
-                # Hashed first, kept only once the request it belongs to is recorded.
-                staged, values["proof_of_purchase_sha256"] = media.staged_upload(photo, g.user)
-            args = IntakeSchema().load({k: v for k, v in values.items() if v is not None})
-            created = intake.intake(args)
-            if staged is not None:
-                media.keep_staged(
-                    staged, values["proof_of_purchase_sha256"], g.user, "proof_of_purchase"
-                )
-        except ValidationError as exc:
-            errors = exc.messages
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors or {"": [exc.detail]}
-        else:
-            tx.commit()
+        created, errors = submit(lambda: _take(values))
+        if created is not None:
             return redirect(url_for("admin.request_page", row_id=created.id))
-        finally:
-            media.drop_staged(staged)
     else:
         values = {k: request.args[k] for k in ("phone", "serial") if request.args.get(k)}
         found = _look_up(values)
@@ -240,16 +237,11 @@ def call_form(row_id):
         for key in ("travel_surcharge_fen", "extra_work_fen"):
             if key in values:  # typed in yuan
                 values[key] = _fen(values[key])
-        try:
-            args = AppointmentCallArgs().load({k: v for k, v in values.items() if v is not None})
-            appointments.record_call(req, args, g.user)
-        except ValidationError as exc:
-            errors = exc.messages
-        except DomainError as exc:
-            db.session.rollback()
-            errors = exc.errors or {"": [exc.detail]}
-        else:
-            tx.commit()
+        args = {k: v for k, v in values.items() if v is not None}
+        called, errors = submit(
+            lambda: appointments.record_call(req, AppointmentCallArgs().load(args), g.user)
+        )
+        if called is not None:
             return redirect(url_for("admin.request_page", row_id=req.id))
     body = render_template(
         "admin/call.html",

@@ -101,6 +101,22 @@ class Area:
         return redirect(url_for(self.login_endpoint))
 
 
+def submit(action) -> tuple[object, dict]:
+    """A form whose page shows what is wrong beside its fields: run `action` and commit, or
+    roll back; returns (the action's result, {}) or (None, {field: [messages]}), from the
+    schema or from the rules ("" for a message of the whole form)."""
+    try:
+        result = action()
+    except ValidationError as exc:
+        db.session.rollback()
+        return None, exc.messages
+    except DomainError as exc:
+        db.session.rollback()
+        return None, exc.errors or {"": [exc.detail]}
+    tx.commit()
+    return result, {}
+
+
 def attempt(action, done):
     """One button's work on a page: run `action`, commit and say `done` (a text, or a
     function of the action's result); or roll back and say why: a form the schema refuses
