@@ -76,7 +76,7 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
         return _rejected("unknown_mutation", f"No mutation named {name!r}.")
     mutation = MUTATIONS[name]
     try:
-        args = mutation.schema.load(raw_args)
+        args = mutation.load(raw_args)
     except ValidationError as exc:
         return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
     ctx.creating = None
