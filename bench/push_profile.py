@@ -21,7 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from peer_bench import ProjectClient
+from peer_bench import ProjectClient, cpu_seconds
 from sync_bench import PG_ADMIN, seed
 
 
@@ -91,6 +91,19 @@ def main():
         send(bodies[: 4 * 4])
         timed = bodies[4 * 4 :]
         prof = cProfile.Profile() if args.profile else None
+        with sa.create_engine(url).connect() as c:
+            backends = (
+                c.execute(
+                    sa.text(
+                        "SELECT pid FROM pg_stat_activity"
+                        " WHERE datname = :d AND pid <> pg_backend_pid()"
+                    ),
+                    {"d": name},
+                )
+                .scalars()
+                .all()
+            )
+        b0 = cpu_seconds(backends)
         c0, w0 = time.process_time(), time.perf_counter()
         if prof:
             prof.enable()
@@ -98,9 +111,11 @@ def main():
         if prof:
             prof.disable()
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
+        backend = cpu_seconds(backends) - b0
         n = len(timed) * 100
         print(
             f"{n} mutations: CPU {cpu * 1000 / n:.3f} ms/mutation in-process, "
+            f"PostgreSQL backend {backend * 1000 / n:.3f} ms, "
             f"wall {wall * 1000 / n:.3f} ms; load {os.getloadavg()[0]:.1f}"
         )
         if args.args:
