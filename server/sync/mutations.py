@@ -6,13 +6,14 @@ it opens its own savepoint: a plain SAVEPOINT when it touches no ORM object, whi
 push loop and the PostgreSQL pipeline (fastpath.py) rely on to stay fast.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from marshmallow import Schema
 
 from server.sync import apply
 from server.sync import schemas as args
+from server.sync.argsfast import Plan
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,16 @@ class Mutation:
     schema: Schema
     run: object  # (ctx, loaded args) -> result
     own_savepoint: bool = False
+    # The schema's fields read directly for well-formed arguments (argsfast.py).
+    plan: Plan = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "plan", Plan(self.schema))
+
+    def load(self, raw: dict) -> dict:
+        """The loaded arguments; raises the schema's ValidationError when they are not."""
+        loaded = self.plan.load(raw)
+        return loaded if loaded is not None else self.schema.load(raw)
 
 
 def _evidence(kind: str, schema: Schema, own_savepoint: bool = True) -> Mutation:

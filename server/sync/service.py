@@ -76,7 +76,7 @@ def apply_one(ctx: Context, name: str, raw_args: dict) -> dict:
         return _rejected("unknown_mutation", f"No mutation named {name!r}.")
     mutation = MUTATIONS[name]
     try:
-        args = mutation.schema.load(raw_args)
+        args = mutation.load(raw_args)
     except ValidationError as exc:
         return _rejected("invalid_args", "The arguments are not valid.", errors=exc.messages)
     ctx.creating = None
@@ -153,29 +153,24 @@ def _push(user, envelope: dict, max_batch: int, pipelined: bool) -> dict:
     last = client.last_mutation_id
     ordered = sorted(mutations, key=lambda m: m["mutation_id"])
     seen = [m["mutation_id"] for m in ordered if m["mutation_id"] <= last]
+    # mutation_id -> its recorded result (plain dicts: no ORM object per mutation).
     replayed = {}
     if seen:
-        replayed = {
-            r.mutation_id: r
-            for r in db.session.scalars(
-                sa.select(SyncMutation).where(
+        replayed = dict(
+            db.session.execute(
+                sa.select(SyncMutation.mutation_id, SyncMutation.result).where(
                     SyncMutation.client_id == client.id, SyncMutation.mutation_id.in_(seen)
                 )
-            )
-        }
+            ).all()
+        )
     results, gap, done, jobs, photos = [], None, [], {}, []
     lock_jobs(user, jobs, _jobs_named(m for m in ordered if m["mutation_id"] > last))
     queue = [] if pipelined else None
     for m in ordered:
         mid = m["mutation_id"]
         if mid <= last:
-            record = replayed.get(mid)
             results.append(
-                {
-                    "mutation_id": mid,
-                    "status": "duplicate",
-                    "original": record.result if record is not None else None,
-                }
+                {"mutation_id": mid, "status": "duplicate", "original": replayed.get(mid)}
             )
             continue
         if mid != last + 1:
@@ -199,7 +194,7 @@ def _push(user, envelope: dict, max_batch: int, pipelined: bool) -> dict:
         # A queued result is filled in when its insert is written (fastpath.drain).
         result = outcome if outcome["status"] == "queued" else {"mutation_id": mid, **outcome}
         done.append((m, result))
-        replayed[mid] = SyncMutation(result=result)
+        replayed[mid] = result
         results.append(result)
         last = mid
     if queue:
@@ -207,8 +202,9 @@ def _push(user, envelope: dict, max_batch: int, pipelined: bool) -> dict:
     if done:
         # One multi-row insert, in the same transaction as the work it records.
         now = utcnow()
+        # A Core insert: the ORM's bulk path would build its bookkeeping for every row.
         db.session.execute(
-            sa.insert(SyncMutation),
+            SyncMutation.__table__.insert(),
             [
                 {
                     "client_id": client.id,
