@@ -117,11 +117,14 @@ def reminded(keys: list[str]) -> set[str]:
 
 
 def reminder_text(due: Due) -> str:
-    day = due.due_on.isoformat()
+    # A unit already overdue when reminders first go out (a new installation of an old
+    # unit, a longer interval shortened) is told so, not told of a date in the past.
+    day, late = due.due_on.isoformat(), due.days_left < 0
+    zh, en = ("已于", "were due") if late else ("将于", "are due")
     return (
-        f"【滤芯更换提醒】您的净水器（{due.unit.model}，{due.unit.serial}）滤芯将于 {day} 到期，"
+        f"【滤芯更换提醒】您的净水器（{due.unit.model}，{due.unit.serial}）滤芯{zh} {day} 到期，"
         f"请联系我们预约更换。[Filter reminder] The filters of your purifier "
-        f"({due.unit.model}, {due.unit.serial}) are due for a change on {day}."
+        f"({due.unit.model}, {due.unit.serial}) {en} for a change on {day}."
     )
 
 

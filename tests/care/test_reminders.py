@@ -197,6 +197,7 @@ def test_one_reminder_per_unit_and_due_date_however_often_the_scan_runs(app, cli
         db.session.commit()
         (message,) = db.session.scalars(sa.select(CareMessage)).all()
         assert message.kind == "filter_reminder" and "SN-TEST-1" in message.body
+        assert "将于" in message.body and "are due for a change" in message.body
         assert message.phone == "13800000001"
     assert due_list(client, world, within_days=7)["items"][0]["reminded"] is True
     # The filters are changed: a new due date, so a new reminder when that one comes.
@@ -205,6 +206,16 @@ def test_one_reminder_per_unit_and_due_date_however_often_the_scan_runs(app, cli
         assert reminders.enqueue_due(datetime.now(UTC)) == 1
         db.session.commit()
         assert count(CareMessage) == 2
+
+
+def test_a_unit_already_overdue_is_told_its_filters_were_due(app, world):
+    from server.warranty.months import add_months
+
+    install(app, world.ids["unit1"], add_months(_today(), -4) - timedelta(days=20))
+    with app.app_context():
+        assert reminders.enqueue_due(datetime.now(UTC)) == 1
+        (message,) = db.session.scalars(sa.select(CareMessage)).all()
+        assert "已于" in message.body and "were due for a change" in message.body
 
 
 def test_the_log_sender_writes_each_message_to_the_log_once(app, world, caplog, monkeypatch):
