@@ -34,8 +34,13 @@ def test_the_dispatcher_assigns_from_a_suggestion_in_the_browser(app, world, bro
             page.fill("input[name=password]", PASSWORD)
             page.click("button[type=submit]")
             sync_api.expect(page.locator("h1")).to_contain_text(day.isoformat())
-            grid = page.evaluate("getComputedStyle(document.querySelector('.board')).display")
-            assert grid == "grid"
+            # The stylesheet applies (waited for: under load the page can be read before
+            # its stylesheet has arrived; a board that never turns grid still fails here).
+            page.wait_for_load_state("load")
+            page.wait_for_function(
+                "getComputedStyle(document.querySelector('.board')).display === 'grid'",
+                timeout=10_000,
+            )
             shot(page, "../admin/dispatch-before")
             page.get_by_role("button", name="派给 王师傅 Assign").click()
             sync_api.expect(page.get_by_role("alert")).to_contain_text("已派给 王师傅")
