@@ -20,11 +20,6 @@ bp = Blueprint("care", __name__, url_prefix="/api", description="Surveys, compla
 READERS = (*OFFICE_ROLES, "dealer")
 
 
-def _done(row):
-    tx.commit()
-    return row
-
-
 # --- surveys -----------------------------------------------------------------
 
 
@@ -74,7 +69,7 @@ def list_complaints(args):
 @bp.arguments(schemas.ComplaintCreateSchema)
 @bp.response(201, schemas.ComplaintSchema)
 def create_complaint(args):
-    return _done(complaints.open_complaint(args, g.user, utcnow()))
+    return tx.done(complaints.open_complaint(args, g.user, utcnow()))
 
 
 @bp.get("/complaints/<uuid:row_id>")
@@ -90,7 +85,7 @@ def get_complaint(row_id):
 @bp.response(200, schemas.ComplaintSchema)
 def update_complaint(args, row_id):
     complaint = access.get(Complaint, row_id, g.user, for_update=True)
-    return _done(complaints.update(complaint, args, g.user))
+    return tx.done(complaints.update(complaint, args, g.user))
 
 
 @bp.post("/complaints/<uuid:row_id>/notes")
@@ -100,7 +95,7 @@ def update_complaint(args, row_id):
 def add_note(args, row_id):
     complaint = access.get(Complaint, row_id, g.user, for_update=True)
     complaints.add_note(complaint, args["body"], g.user)
-    return _done(complaint)
+    return tx.done(complaint)
 
 
 @bp.post("/complaints/<uuid:row_id>/start")
@@ -108,7 +103,7 @@ def add_note(args, row_id):
 @bp.response(200, schemas.ComplaintSchema)
 def start_complaint(row_id):
     complaint = access.get(Complaint, row_id, g.user, for_update=True)
-    return _done(complaints.move(complaint, "start", g.user, utcnow(), text=None))
+    return tx.done(complaints.move(complaint, "start", g.user, utcnow(), text=None))
 
 
 @bp.post("/complaints/<uuid:row_id>/close")
@@ -117,7 +112,7 @@ def start_complaint(row_id):
 @bp.response(200, schemas.ComplaintSchema)
 def close_complaint(args, row_id):
     complaint = access.get(Complaint, row_id, g.user, for_update=True)
-    return _done(complaints.move(complaint, "close", g.user, utcnow(), text=args["resolution"]))
+    return tx.done(complaints.move(complaint, "close", g.user, utcnow(), text=args["resolution"]))
 
 
 @bp.post("/complaints/<uuid:row_id>/reopen")
@@ -126,7 +121,7 @@ def close_complaint(args, row_id):
 @bp.response(200, schemas.ComplaintSchema)
 def reopen_complaint(args, row_id):
     complaint = access.get(Complaint, row_id, g.user, for_update=True)
-    return _done(complaints.move(complaint, "reopen", g.user, utcnow(), text=args["reason"]))
+    return tx.done(complaints.move(complaint, "reopen", g.user, utcnow(), text=args["reason"]))
 
 
 @bp.delete("/complaints/<uuid:row_id>")

@@ -34,6 +34,12 @@ def commit() -> None:
             log.exception("work after commit failed; the commit stands")
 
 
+def done(row):
+    """A view's last step: commit, then the row to serialize."""
+    commit()
+    return row
+
+
 def _drop_queue(session: Session, previous) -> None:
     if not previous.nested:
         session.info.pop(QUEUE, None)

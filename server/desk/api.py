@@ -18,11 +18,6 @@ bp = Blueprint("desk", __name__, url_prefix="/api", description="Customers, unit
 ANY = ("admin", "dispatcher", "technician", "dealer")
 
 
-def _done(row):
-    tx.commit()
-    return row
-
-
 # --- customers ---------------------------------------------------------------
 
 
@@ -49,7 +44,7 @@ def list_customers(args):
 @bp.arguments(schemas.CustomerCreateSchema)
 @bp.response(201, schemas.CustomerSchema)
 def create_customer(args):
-    return _done(service.create_customer(args))
+    return tx.done(service.create_customer(args))
 
 
 @bp.get("/customers/<uuid:row_id>")
@@ -65,7 +60,7 @@ def get_customer(row_id):
 @bp.response(200, schemas.CustomerSchema)
 def update_customer(args, row_id):
     customer = access.get(Customer, row_id, g.user, for_update=True)
-    return _done(service.update_customer(customer, args))
+    return tx.done(service.update_customer(customer, args))
 
 
 # --- units -------------------------------------------------------------------
@@ -94,7 +89,7 @@ def list_units(args):
 @bp.arguments(schemas.UnitCreateSchema)
 @bp.response(201, schemas.UnitSchema)
 def create_unit(args):
-    return _done(service.create_unit(args))
+    return tx.done(service.create_unit(args))
 
 
 @bp.get("/units/<uuid:row_id>")
@@ -110,7 +105,7 @@ def get_unit(row_id):
 @bp.response(200, schemas.UnitSchema)
 def update_unit(args, row_id):
     unit = access.get(Unit, row_id, g.user)
-    return _done(service.update_unit(unit, args))
+    return tx.done(service.update_unit(unit, args))
 
 
 # --- service requests --------------------------------------------------------
@@ -139,7 +134,7 @@ def list_requests(args):
 @bp.arguments(schemas.RequestCreateSchema)
 @bp.response(201, schemas.RequestSchema)
 def create_request(args):
-    return _done(service.create_request(args))
+    return tx.done(service.create_request(args))
 
 
 @bp.get("/requests/<uuid:row_id>")
@@ -155,7 +150,7 @@ def get_request(row_id):
 @bp.response(200, schemas.RequestSchema)
 def update_request(args, row_id):
     request = access.get(ServiceRequest, row_id, g.user, for_update=True)
-    return _done(service.update_request(request, args))
+    return tx.done(service.update_request(request, args))
 
 
 # --- soft deletes --------------------------------------------------------------

@@ -17,11 +17,6 @@ bp = Blueprint("jobs", __name__, url_prefix="/api", description="Jobs and their 
 ANY = ("admin", "dispatcher", "technician", "dealer")
 
 
-def _done(row):
-    tx.commit()
-    return row
-
-
 # --- jobs --------------------------------------------------------------------
 
 
@@ -48,7 +43,7 @@ def list_jobs(args):
 @bp.arguments(schemas.JobCreateSchema)
 @bp.response(201, schemas.JobSchema)
 def create_job(args):
-    return _done(service.create_job(args))
+    return tx.done(service.create_job(args))
 
 
 @bp.get("/jobs/<uuid:row_id>")
@@ -64,7 +59,7 @@ def get_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def update_job(args, row_id):
     job = access.get(Job, row_id, g.user, for_update=True)
-    return _done(service.update_job(job, args, g.user))
+    return tx.done(service.update_job(job, args, g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/assign")
@@ -74,7 +69,7 @@ def update_job(args, row_id):
 def assign_job(args, row_id):
     """Assign to a technician (null unassigns)."""
     job = access.get(Job, row_id, g.user, for_update=True)
-    return _done(service.assign(job, args["technician_id"], g.user))
+    return tx.done(service.assign(job, args["technician_id"], g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/schedule")
@@ -84,7 +79,7 @@ def assign_job(args, row_id):
 def schedule_job(args, row_id):
     """Set the time window agreed with the customer."""
     job = access.get(Job, row_id, g.user, for_update=True)
-    return _done(service.schedule(job, args["window_start"], args["window_end"], g.user))
+    return tx.done(service.schedule(job, args["window_start"], args["window_end"], g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/cancel")
@@ -93,7 +88,7 @@ def schedule_job(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def cancel_job(args, row_id):
     job = access.get(Job, row_id, g.user, for_update=True)
-    return _done(service.cancel(job, args["reason"], g.user))
+    return tx.done(service.cancel(job, args["reason"], g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/approve")
@@ -101,7 +96,7 @@ def cancel_job(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def approve_job(row_id):
     """The dealer accepts a completed job's evidence: the job is locked from then on."""
-    return _done(service.approve(access.get(Job, row_id, g.user, for_update=True), g.user))
+    return tx.done(service.approve(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/request-evidence")
@@ -112,7 +107,7 @@ def request_evidence(args, row_id):
     """Ask for more evidence before accepting: the job goes back to its technician with
     `reason` as a note; completing it again makes the package's next version."""
     job = access.get(Job, row_id, g.user, for_update=True)
-    return _done(service.request_evidence(job, args["reason"], g.user))
+    return tx.done(service.request_evidence(job, args["reason"], g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/close")
@@ -120,7 +115,7 @@ def request_evidence(args, row_id):
 @bp.response(200, schemas.JobSchema)
 def close_job(row_id):
     """Close a completed job (it is locked: later device edits become conflicts)."""
-    return _done(service.close(access.get(Job, row_id, g.user, for_update=True), g.user))
+    return tx.done(service.close(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.post("/jobs/<uuid:row_id>/unlock")
@@ -128,7 +123,7 @@ def close_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def unlock_job(row_id):
     """Lift the lock of an approved or closed job (audited); a closed job is completed again."""
-    return _done(service.unlock(access.get(Job, row_id, g.user, for_update=True), g.user))
+    return tx.done(service.unlock(access.get(Job, row_id, g.user, for_update=True), g.user))
 
 
 @bp.delete("/jobs/<uuid:row_id>")
@@ -145,6 +140,6 @@ def delete_job(row_id):
 @bp.response(200, schemas.JobSchema)
 def restore_job(row_id):
     """Bring a deleted job back."""
-    return _done(
+    return tx.done(
         service.restore(access.get(Job, row_id, g.user, with_deleted=True, for_update=True), g.user)
     )

@@ -45,11 +45,6 @@ def _job(job_id, lock: bool = False) -> Job:
     return access.get(Job, job_id, g.user, for_update=lock)
 
 
-def _done(row):
-    tx.commit()
-    return row
-
-
 # --- visits ------------------------------------------------------------------------
 
 
@@ -68,7 +63,7 @@ def list_visits(args, job_id):
 @bp.response(201, schemas.VisitSchema)
 def add_visit(args, job_id):
     """Record a visit the office learned of (a call from site); the job starts."""
-    return _done(service.add_visit(_job(job_id, True), g.user, args["id"], args["arrived_at"]))
+    return tx.done(service.add_visit(_job(job_id, True), g.user, args["id"], args["arrived_at"]))
 
 
 @bp.patch("/<uuid:job_id>/visits/<uuid:visit_id>")
@@ -79,7 +74,7 @@ def correct_visit(args, job_id, visit_id):
     """Correct a visit's departure or outcome (open jobs only); audited."""
     job = _job(job_id, True)
     visit = access.get_of_job(Visit, visit_id, job, g.user, for_update=True)
-    return _done(service.correct_visit(job, visit, args, g.user))
+    return tx.done(service.correct_visit(job, visit, args, g.user))
 
 
 # --- evidence ----------------------------------------------------------------------
@@ -122,7 +117,7 @@ def _routes(collection: str, kind: str, args_schema: type, answer: type) -> None
     @bp.arguments(_office(args_schema))
     @bp.response(201, answer)
     def add_record(args, job_id):
-        return _done(service.add_evidence(kind, _job(job_id, True), g.user, args))
+        return tx.done(service.add_evidence(kind, _job(job_id, True), g.user, args))
 
     @bp.delete(f"/<uuid:job_id>/{collection}/<uuid:record_id>", endpoint=f"retract_{name}")
     @requires(*OFFICE_ROLES)
@@ -149,7 +144,7 @@ for _collection, (_kind, _args, _answer) in COLLECTIONS.items():
 @bp.response(201, schemas.FeeSchema)
 def record_no_show(args, job_id):
     """The customer was not home: the dealer policy's no-show fee, paid by the customer."""
-    return _done(service.add_evidence("no_show", _job(job_id, True), g.user, args))
+    return tx.done(service.add_evidence("no_show", _job(job_id, True), g.user, args))
 
 
 @bp.post("/<uuid:job_id>/complete")
@@ -160,4 +155,4 @@ def complete_job(args, job_id):
     """Complete under the completion rules a device meets; 422 `incomplete` lists the rest."""
     job = _job(job_id, True)
     service.complete_job(job, args["completed_at"], g.user)
-    return _done(job)
+    return tx.done(job)
