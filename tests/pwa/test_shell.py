@@ -5,24 +5,11 @@ import json
 import re
 import shutil
 
-import pytest
 from playwright.sync_api import expect
 
+from tests.a11y import serious
 from tests.pwa.conftest import shot
 from tests.pwa.phone import SYNCED, Phone
-
-axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
-
-
-def _serious(page) -> list[str]:
-    """axe-core's serious and critical violations on what the page shows now."""
-    results = axe_sync.Axe().run(page)
-    return [
-        f"{v['id']}: {node['html'][:80]} {node['failureSummary'][:160]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-        for node in v["nodes"]
-    ]
 
 
 def test_every_main_screen_is_accessible_and_photographed(app, world, live_server, page):
@@ -30,27 +17,27 @@ def test_every_main_screen_is_accessible_and_photographed(app, world, live_serve
     page.goto(live_server + "/")
     expect(page.locator("input[name=username]")).to_be_visible()
     shot(page, "login")
-    problems["login"] = _serious(page)
+    problems["login"] = serious(page)
     phone = Phone(page, live_server).sign_in()
     shot(page, "jobs")
-    problems["jobs"] = _serious(page)
+    problems["jobs"] = serious(page)
     phone.open_job("张伟")
     expect(page.get_by_role("button", name="现场流程")).to_be_visible()
     shot(page, "job")
-    problems["job"] = _serious(page)
+    problems["job"] = serious(page)
     page.get_by_role("button", name="到达现场，开始服务").click()
     expect(page.get_by_role("button", name="完成工单")).to_be_visible()
     shot(page, "flow")
-    problems["flow"] = _serious(page)
+    problems["flow"] = serious(page)
     page.get_by_role("button", name="请客户签字 · 开箱核验单").click()
     expect(page.locator("canvas.sign__pad")).to_be_visible()
     shot(page, "sign")
-    problems["sign"] = _serious(page)
+    problems["sign"] = serious(page)
     page.get_by_role("button", name="取消").click()
     page.get_by_role("button", name="设置与同步").click()
     expect(page.get_by_role("button", name="退出登录")).to_be_visible()
     shot(page, "settings")
-    problems["settings"] = _serious(page)
+    problems["settings"] = serious(page)
     assert problems == {name: [] for name in problems}
     assert not page.errors
 
