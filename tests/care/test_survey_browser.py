@@ -5,8 +5,10 @@ import os
 
 import pytest
 
+from tests.a11y import serious
 from tests.care.conftest import path_of, survey_row
 from tests.live import CHROMIUM, serving
+from tests.pwa.conftest import shot
 from tests.web.test_pages_browser import Watched
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -19,8 +21,10 @@ def test_a_customer_answers_on_a_phone(app, world, done_job, link, browser):
     with serving(app) as base:
         watched = Watched(browser, base)
         page = watched.page
-        page.set_viewport_size({"width": 375, "height": 700})
+        page.set_viewport_size({"width": 360, "height": 640})
         page.goto(base + path_of(link))
+        shot(page, "../console/survey")
+        assert serious(page) == []
         # The survey's own stylesheet applied (large choices for a thumb).
         display = page.evaluate("getComputedStyle(document.querySelector('.star')).display")
         assert display == "flex"  # a flex item (labels are inline without it)
