@@ -59,7 +59,7 @@ def list_complaints(args):
         if key in args:
             query = query.where(getattr(Complaint, key) == args[key])
     if "overdue" in args:
-        late = sa.and_(Complaint.status != "closed", Complaint.due_at < utcnow())
+        late = complaints.overdue(utcnow())
         query = query.where(late if args["overdue"] else sa.not_(late))
     return paginate(query, args, Complaint.due_at, Complaint.id)
 

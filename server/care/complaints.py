@@ -55,6 +55,11 @@ def is_overdue(complaint: Complaint, now: datetime) -> bool:
     return complaint.status != "closed" and complaint.due_at < now
 
 
+def overdue(now: datetime):
+    """`is_overdue` as a SQL condition, for lists."""
+    return sa.and_(Complaint.status != "closed", Complaint.due_at < now)
+
+
 def open_complaint(args: dict, actor, now: datetime) -> Complaint:
     """The office records a complaint; the dealer comes from the job or the unit."""
     customer = _existing(Customer, args["customer_id"], "customer_id")

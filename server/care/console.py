@@ -59,7 +59,7 @@ def complaints_page():
     if status in COMPLAINT_STATUSES:
         query = query.where(Complaint.status == status)
     if request.args.get("overdue"):
-        query = query.where(Complaint.status != "closed", Complaint.due_at < utcnow())
+        query = query.where(complaints.overdue(utcnow()))
     query = query.options(selectinload(Complaint.customer), selectinload(Complaint.owner))
     rows = db.session.scalars(query.order_by(Complaint.due_at, Complaint.id).limit(PAGE)).all()
     return render_template(
@@ -69,6 +69,7 @@ def complaints_page():
         status=status,
         names=STATUS_NAMES,
         overdue=bool(request.args.get("overdue")),
+        is_overdue=complaints.is_overdue,
         office=_office(),
     )
 
