@@ -25,10 +25,12 @@ from sqlalchemy.orm import Session
 
 from server.access.rules import audiences
 from server.common.models import utcnow
+from server.sync import bulk
 from server.sync.models import ChangeLog
 
 # PostgreSQL: the writing transaction's id as a bigint (xid8 has no cast to it).
-TXID = sa.text("pg_current_xact_id()::text::bigint")
+TXID = "SELECT pg_current_xact_id()::text::bigint"
+LOG_COLUMNS = ("entity", "entity_id", "op", "job_id", "audience_id", "at", "txid")
 PENDING = "sync_pending"
 MARKS = "sync_marks"
 # The job columns that decide whose devices hold it (access.rules.audiences).
@@ -128,23 +130,16 @@ def _before_commit(session: Session) -> None:
     pending = session.info.get(PENDING)
     if not pending:
         return
-    conn = session.connection()
-    insert = ChangeLog.__table__.insert()
-    if conn.dialect.name == "postgresql":
-        insert = insert.values(txid=TXID)
+    txid = 0
+    if session.get_bind().dialect.name == "postgresql":
+        # COPY cannot call a function per row: ask for the id once, then stream the rows.
+        txid = session.connection().exec_driver_sql(TXID).scalar_one()
     now = utcnow()
     rows = [
-        {
-            "entity": entity,
-            "entity_id": entity_id,
-            "op": op,
-            "job_id": job_id,
-            "audience_id": audience,
-            "at": now,
-        }
+        (entity, entity_id, op, job_id, audience, now, txid)
         for (entity, entity_id, op, audience), job_id in pending.items()
     ]
-    conn.execute(insert, rows)
+    bulk.insert_rows(session, ChangeLog.__table__, LOG_COLUMNS, rows)
     pending.clear()
 
 

@@ -1,72 +1,30 @@
-"""PostgreSQL hot path: evidence inserts and job field edits sent as one pipeline.
+"""PostgreSQL hot path: a push's evidence inserts and job field edits, written in bulk.
 
-A push's evidence inserts and the UPDATEs of its clash-free job edits wait in a queue
-and go to the server in one round trip inside one group savepoint (no savepoint per
-row), without SQLAlchemy's per-statement overhead. `ON CONFLICT (id) DO NOTHING` turns a
-resent create into "no row returned" instead of an error. An edit's outcome is known
+A push's evidence inserts and the UPDATEs of its clash-free job edits wait in a queue.
+drain() writes it inside one group savepoint (no savepoint per row), without
+SQLAlchemy's per-statement overhead: one pipelined round trip asks which of the queued
+ids exist already and sends the UPDATEs, then the new rows go in with one COPY per
+table (sync/bulk.py). A resent create is an id that exists: "no row written", answered
+as a duplicate (or id_taken when the id is another job's). An edit's outcome is known
 before it is sent: the job is locked for the push and its version is tracked, so the
-UPDATE … WHERE version = v cannot miss. Anything unexpected rolls the queue back to its
-group savepoint: a queue of inserts alone is replayed the careful way, one at a time,
-each in its own savepoint; a queue with edits (whose merges were decided on the values
-queued before them) raises Redo, and the push is done again without the queue
-(service.push). Either way one refused row never takes another mutation with it.
+UPDATE … WHERE version = v cannot miss. Anything unexpected (a constraint, or a racing
+push that wrote the same id after the lookup) rolls the queue back to its group
+savepoint: a queue of inserts alone is replayed the careful way, one at a time, each in
+its own savepoint with ON CONFLICT DO NOTHING; a queue with edits (whose merges were
+decided on the values queued before them) raises Redo, and the push is done again
+without the queue (service.push). Either way one refused row never takes another
+mutation with it.
 """
-
-from datetime import UTC
 
 import psycopg
 import sqlalchemy as sa
-from psycopg.types.json import Json
 
-from server.common.models import UTCDateTime
 from server.extensions import db
-from server.sync import changes
-
-_sql: dict[tuple, str] = {}
-_kinds: dict[str, dict] = {}
+from server.sync import bulk, changes
 
 
 def enabled() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
-
-
-def _column_kinds(table: sa.Table) -> dict:
-    if table.name not in _kinds:
-        _kinds[table.name] = {
-            c.name: "time"
-            if isinstance(c.type, UTCDateTime)
-            else "json"
-            if isinstance(c.type, sa.JSON)
-            else None
-            for c in table.columns
-        }
-    return _kinds[table.name]
-
-
-def _adapt(table: sa.Table, row: dict) -> list:
-    kinds = _column_kinds(table)
-    out = []
-    for name, value in row.items():
-        kind = kinds[name]
-        if value is not None and kind == "time":
-            value = value.astimezone(UTC).replace(tzinfo=None)
-        elif value is not None and kind == "json":
-            value = Json(value)
-        out.append(value)
-    return out
-
-
-def _insert_sql(table: sa.Table, names: tuple) -> str:
-    key = (table.name, names)
-    if key not in _sql:
-        cols = ", ".join(f'"{n}"' for n in names)
-        marks = ", ".join(["%s"] * len(names))
-        # Names come from our own table metadata, never from a request.
-        _sql[key] = (
-            f'INSERT INTO "{table.name}" ({cols}) VALUES ({marks}) '  # noqa: S608
-            "ON CONFLICT (id) DO NOTHING RETURNING id"
-        )
-    return _sql[key]
 
 
 class Redo(Exception):
@@ -74,23 +32,43 @@ class Redo(Exception):
 
 
 def _pipeline(conn: psycopg.Connection, queue: list) -> list[bool]:
-    # One savepoint for the run, none per row: if any insert fails, the run goes back to
-    # the group savepoint and drain() replays it one by one (each in its own savepoint),
-    # so a refusal still costs only its own mutation. The common case, nothing refused,
-    # pays no subtransaction per row.
-    cursors = []
+    """Write the queue; for each entry, whether it wrote its row."""
+    # Queue positions of the inserts, by table.
+    inserts: dict[sa.Table, list[int]] = {}
+    for i, (result, model, _row) in enumerate(queue):
+        if result is not None:
+            inserts.setdefault(model.__table__, []).append(i)
+    lookups, updates = {}, []
     with conn.pipeline():
         conn.execute("SAVEPOINT sync_group")
-        for result, model, row in queue:
+        for table, positions in inserts.items():
             cur = conn.cursor()
+            ids = [queue[i][2]["id"] for i in positions]
+            # Our own table name; the ids travel as one array parameter.
+            cur.execute(f'SELECT "id" FROM "{table.name}" WHERE "id" = ANY(%s)', [ids])  # noqa: S608
+            lookups[table] = cur
+        for i, (result, _table, statement) in enumerate(queue):
             if result is None:  # a queued edit: (None, table, (sql, params))
-                cur.execute(*row)
-            else:
-                table = model.__table__
-                cur.execute(_insert_sql(table, tuple(row)), _adapt(table, row))
-            cursors.append(cur)
-        conn.execute("RELEASE SAVEPOINT sync_group")
-    return [cur.fetchone() is not None for cur in cursors]
+                cur = conn.cursor()
+                cur.execute(*statement)
+                updates.append((i, cur))
+    written = [False] * len(queue)
+    for i, cur in updates:
+        written[i] = cur.fetchone() is not None
+    copies: dict[tuple, list] = {}
+    for table, positions in inserts.items():
+        taken = {found for (found,) in lookups[table].fetchall()}
+        for i in positions:
+            row = queue[i][2]
+            if row["id"] in taken:
+                continue  # exists, or created earlier in this queue: not written again
+            taken.add(row["id"])
+            written[i] = True
+            copies.setdefault((table, tuple(row)), []).append(tuple(row.values()))
+    for (table, names), rows in copies.items():
+        bulk.copy_rows(conn, table, names, rows)
+    conn.execute("RELEASE SAVEPOINT sync_group")
+    return written
 
 
 def _one_by_one(queue: list) -> list[bool | None]:
@@ -164,7 +142,8 @@ def _update(table: sa.Table, row_id, version: int, updates: dict, now) -> tuple[
         f'UPDATE "{table.name}" SET {sets}, "version" = "version" + 1, '  # noqa: S608 - our names
         '"updated_at" = %s WHERE "id" = %s AND "version" = %s RETURNING "version"'
     )
-    return sql, [*_adapt(table, {**updates, "updated_at": now}), row_id, version]
+    values = bulk.adapter(table, (*names, "updated_at"))([*updates.values(), now])
+    return sql, [*values, row_id, version]
 
 
 def queue_update(queue: list, table: sa.Table, row_id, version: int, updates: dict, now) -> int:

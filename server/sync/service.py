@@ -14,7 +14,7 @@ from server.extensions import db
 from server.field import fees
 from server.field.models import Visit
 from server.media import processing
-from server.sync import fastpath
+from server.sync import bulk, fastpath
 from server.sync.context import Context, FlushFirst, already_created, lock_jobs
 from server.sync.held import Rejected
 from server.sync.models import SyncClient, SyncMutation
@@ -22,6 +22,16 @@ from server.sync.mutations import MUTATIONS
 
 SCHEMA_VERSION = 1
 SUPPORTED_SCHEMA_VERSIONS = (1,)
+# The idempotency record's columns, in the order push() builds its rows.
+RECORD_COLUMNS = (
+    "client_id",
+    "mutation_id",
+    "name",
+    "status",
+    "result",
+    "client_at",
+    "processed_at",
+)
 
 
 def check_schema_version(version: int) -> None:
@@ -200,24 +210,13 @@ def _push(user, envelope: dict, max_batch: int, pipelined: bool) -> dict:
     if queue:
         fastpath.drain(queue)
     if done:
-        # One multi-row insert, in the same transaction as the work it records.
+        # In the same transaction as the work it records; COPY on PostgreSQL (sync/bulk.py).
         now = utcnow()
-        # A Core insert: the ORM's bulk path would build its bookkeeping for every row.
-        db.session.execute(
-            SyncMutation.__table__.insert(),
-            [
-                {
-                    "client_id": client.id,
-                    "mutation_id": r["mutation_id"],
-                    "name": m["name"][:60],
-                    "status": r["status"],
-                    "result": r,
-                    "client_at": m.get("at"),
-                    "processed_at": now,
-                }
-                for m, r in done
-            ],
-        )
+        rows = [
+            (client.id, r["mutation_id"], m["name"][:60], r["status"], r, m.get("at"), now)
+            for m, r in done
+        ]
+        bulk.insert_rows(db.session, SyncMutation.__table__, RECORD_COLUMNS, rows)
     client.last_mutation_id = last
     db.session.flush()
     if photos:

@@ -1,6 +1,7 @@
 """PostgreSQL pipelines runs of evidence inserts; a refused row must fail alone."""
 
 import itertools
+import uuid
 
 import pytest
 import sqlalchemy as sa
@@ -126,3 +127,78 @@ def test_queued_edits_land_in_order_with_the_evidence_between_them(app, world, t
 
         assert db.session.get(Job, job).version == version + 1
         db.session.remove()
+
+
+@pytest.fixture
+def careful_replays(monkeypatch):
+    """Count the pushes that fell back to the one-by-one replay (the real one runs)."""
+    from server.sync import fastpath
+
+    calls = []
+    original = fastpath._one_by_one
+
+    def counted(queue):
+        calls.append(len(queue))
+        return original(queue)
+
+    monkeypatch.setattr(fastpath, "_one_by_one", counted)
+    return calls
+
+
+def test_creates_sent_again_under_new_numbers_are_duplicates_without_the_careful_replay(
+    app, world, tech1, tech2, careful_replays
+):
+    job = world.ids["job1"]
+    first, second = note(job, "一"), note(job, "二")
+    body = tech1.push(tech1.mutation("add_note", **first), tech1.mutation("add_note", **second))
+    assert [r["status"] for r in body["results"]] == ["applied", "applied"]
+    # A phone that lost its numbering sends the same records as new mutations, one of them
+    # twice in the same push, with a new record between them.
+    third = note(job, "三")
+    again = tech1.push(
+        tech1.mutation("add_note", **second),
+        tech1.mutation("add_note", **third),
+        tech1.mutation("add_note", **third),
+        tech1.mutation("add_note", **first),
+    )
+    assert [r["status"] for r in again["results"]] == [
+        "duplicate",
+        "applied",
+        "duplicate",
+        "duplicate",
+    ]
+    # Another technician's record may not take an id that is already a record of job1.
+    taken = tech2.push(tech2.mutation("add_note", **{**first, "job_id": world.ids["job2"]}))
+    assert taken["results"][0]["status"] == "rejected"
+    assert taken["results"][0]["reason"] == "id_taken"
+    assert count(app, Note) == 3
+    assert careful_replays == []  # the lookup answered all of it; COPY wrote the rest
+
+
+def test_an_id_written_by_a_racing_transaction_after_the_lookup_fails_alone(
+    app, world, tech1, careful_replays
+):
+    """The lookup cannot see a row another transaction has not committed yet: COPY then
+    waits for it and fails on the unique index, and the careful replay answers."""
+    import threading
+
+    job, other_job = world.ids["job1"], world.ids["job2"]
+    raced = note(job, "抢先")
+    with app.app_context():
+        other = db.engine.connect()
+        other.begin()
+        other.execute(
+            Note.__table__.insert().values(id=raced["id"], job_id=other_job, body="别人的")
+        )
+        threading.Timer(0.5, other.commit).start()
+        body = tech1.push(
+            tech1.mutation("add_note", **note(job, "前")),
+            tech1.mutation("add_note", **raced),
+            tech1.mutation("add_note", **note(job, "后")),
+        )
+        other.close()
+        db.session.remove()
+    assert [r["status"] for r in body["results"]] == ["applied", "rejected", "applied"]
+    assert body["results"][1]["reason"] == "id_taken"
+    assert careful_replays == [3]
+    assert count(app, Note, job_id=uuid.UUID(job)) == 2
