@@ -9,7 +9,8 @@ PostgreSQL database (fsync as the cluster is configured); PouchDB Server on Leve
 temporary directory. Before the measured pairs, one pair runs on the empty database, then
 the database is prefilled in SQL to a year of a mid-size service center (evidence rows,
 change-log rows and idempotency records; `--prefill`), so indexes are the size they would be.
-Then 1, 4 and 16 concurrent clients, one round each, and the realistic mix
+Then 1, 4 and 16 concurrent clients in timed rounds (`--scaling-rounds` of
+`--scaling-seconds` each, the client counts interleaved; medians), and the realistic mix
 (bench/peer_mix.py: signatures, visits, complete_job with its rules, parts, fees, clashing
 edits, duplicates and rejections), this server alone. The last line is JSON.
 
@@ -277,21 +278,30 @@ def start_peer(workdir):
 # --- rounds ------------------------------------------------------------------
 
 
-def round_of(server, clients: int, batches: int) -> dict:
-    """`clients` threads, each sending `batches` batches; every 4th is a replay."""
+def round_of(server, clients: int, batches: int, seconds: float | None = None) -> dict:
+    """`clients` threads, each sending `batches` batches (or for `seconds`, at least one);
+    every 4th is a replay. Rounds by time keep a 1-client round as long as a 16-client one,
+    so a slow start or a stray checkpoint weighs the same in each."""
     workers = [server.client(i) for i in range(clients)]
     for w in workers:
         w.send(False)  # warm: connections open, revisions known
     counts = [0] * clients
+    deadline = [0.0]
+
+    def more(b: int) -> bool:
+        return b < batches if seconds is None else b == 0 or time.perf_counter() < deadline[0]
 
     def run(i):
-        for b in range(batches):
+        b = 0
+        while more(b):
             counts[i] += workers[i].send(replay=b % 4 == 3)
+            b += 1
 
     pids = server.pids()
     cpu0 = cpu_seconds(pids)
     threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
     started = time.perf_counter()
+    deadline[0] = started + (seconds or 0)
     for t in threads:
         t.start()
     for t in threads:
@@ -302,11 +312,11 @@ def round_of(server, clients: int, batches: int) -> dict:
     return {"per_s": docs / seconds, "docs": docs, "cpu_ms_per_doc": cpu * 1000 / docs}
 
 
-def pairs(project, peer, n, clients, batches, label) -> list[dict]:
+def pairs(project, peer, n, clients, batches, label, seconds=None) -> list[dict]:
     out = []
     for k in range(n):
         order = (project, peer) if k % 2 == 0 else (peer, project)
-        got = {s.name: round_of(s, clients, batches) for s in order}
+        got = {s.name: round_of(s, clients, batches, seconds) for s in order}
         ratio = got["project"]["per_s"] / got["pouchdb"]["per_s"]
         row = {"ratio": ratio, "load": load(), **got}
         out.append(row)
@@ -317,6 +327,33 @@ def pairs(project, peer, n, clients, batches, label) -> list[dict]:
             f"ratio {ratio:.2f}; load {row['load']}",
             flush=True,
         )
+    return out
+
+
+def scale(project, peer, clients, rounds: int, seconds: float) -> dict:
+    """Throughput at 1, 4 and 16 clients: `rounds` timed pairs each, the client counts
+    interleaved so drift in the machine's load falls on all of them alike. Past
+    saturation (4 clients on 2 cores) more clients must not mean fewer documents."""
+    runs = {n: [] for n in clients}
+    for k in range(rounds):
+        for n in clients:
+            runs[n] += pairs(project, peer, 1, n, 1, f"{n} clients, round {k + 1}", seconds)
+    out = {}
+    for n, rows in runs.items():
+        out[n] = {
+            name: round(statistics.median(r[name]["per_s"] for r in rows))
+            for name in ("project", "pouchdb")
+        }
+    wide, narrow = max(clients), sorted(clients)[-2]
+    for name in ("project", "pouchdb"):
+        per_round = [
+            w[name]["per_s"] / n[name]["per_s"]
+            for w, n in zip(runs[wide], runs[narrow], strict=True)
+        ]
+        out[f"{wide}_vs_{narrow}_{name}"] = {
+            "median_ratio": round(out[wide][name] / out[narrow][name], 2),
+            "range": [round(min(per_round), 2), round(max(per_round), 2)],
+        }
     return out
 
 
@@ -343,7 +380,11 @@ def main():
     p.add_argument("--prefill", type=int, help="rows of each kind written before measuring")
     p.add_argument("--workers", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--scaling-rounds", type=int, help="timed rounds per client count")
+    p.add_argument("--scaling-seconds", type=float, help="seconds per scaling round")
     args = p.parse_args()
+    args.scaling_rounds = args.scaling_rounds or (2 if args.quick else 5)
+    args.scaling_seconds = args.scaling_seconds or (3.0 if args.quick else 5.0)
     args.pairs = args.pairs or (3 if args.quick else 7)
     args.batches = args.batches or (6 if args.quick else 16)
     args.prefill = (
@@ -377,15 +418,7 @@ def main():
         rows = prefill(engine, args.prefill)
         print(f"prefilled {rows} in {time.perf_counter() - t0:.0f}s; load {load()}", flush=True)
         measured = pairs(project, peer, args.pairs, args.clients, args.batches, "prefilled")
-        scaling = {}
-        for n in (1, 4, 16):
-            got = pairs(
-                project, peer, 1, n, max(2, args.batches * args.clients // n // 2), f"{n} clients"
-            )
-            scaling[n] = {
-                "project_per_s": round(got[0]["project"]["per_s"]),
-                "pouchdb_per_s": round(got[0]["pouchdb"]["per_s"]),
-            }
+        scaling = scale(project, peer, (1, 4, 16), args.scaling_rounds, args.scaling_seconds)
         jobs = make_jobs(engine, (args.batches + 1) * MIX_BATCH // 18 + 5)
         with engine.connect() as c:
             tech_of = {
