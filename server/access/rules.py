@@ -4,9 +4,11 @@ The REST queries, the device pull (snapshot and change-log filter), the push sco
 and the media checks are all built from these functions, so they cannot disagree.
 
 - Office (admin, dispatcher): every live row.
-- Technician: the jobs assigned to them while on the device (open or completed, not
-  cancelled, closed or deleted), and those jobs' customers, units, warranty records,
-  dealers, visits, evidence and conflicts. Nothing else, and nothing once a job leaves.
+- Technician: the jobs assigned to them while on the device (`on_device`: open or
+  completed, and not locked; a job leaves once cancelled, closed, dealer-approved or
+  deleted, and an admin's unlock brings it back), and those jobs' customers, units,
+  warranty records, dealers, visits, evidence and conflicts. Nothing else, and nothing
+  once a job leaves.
 - Dealer: its own jobs (`jobs.dealer_id`, every status), the units it owns now
   (`units.dealer_id`: a unit moved to another dealer is no longer the old one's, and
   its open jobs move with it), those units' customers and warranty records, customers
@@ -42,12 +44,27 @@ def _nothing(query: sa.Select) -> sa.Select:
     return query.where(sa.false())
 
 
+def on_device(status: str, locked: bool) -> bool:
+    """Whether a technician's device holds their job in this state: the one definition.
+
+    Open or completed work (`lifecycle.ON_DEVICE`), until the job is locked (approved by
+    its dealer, or closed): a locked job is done with, and a first pull would otherwise
+    grow forever. `on_device_sql` is the same rule as a query, for what the device pulls.
+    """
+    return status in ON_DEVICE and not locked
+
+
+def on_device_sql():
+    """`on_device` as a clause on jobs (tests/access/test_rules.py keeps the two equal)."""
+    return sa.and_(Job.status.in_(ON_DEVICE), Job.locked_at.is_(None))
+
+
 def jobs(user: User, *, with_deleted: bool = False) -> sa.Select:
     query = _live(Job, with_deleted)
     if user.role in OFFICE_ROLES:
         return query
     if user.role == "technician":
-        return query.where(Job.technician_id == user.id, Job.status.in_(ON_DEVICE))
+        return query.where(Job.technician_id == user.id, on_device_sql())
     if user.role == "dealer":
         return query.where(Job.dealer_id == user.dealer_id)
     return _nothing(query)
@@ -198,11 +215,12 @@ def audience_of(user: User):
     return None
 
 
-def audiences(*, technician_id, dealer_id, status, deleted: bool) -> set:
-    """Whose devices hold a job in this state: its technician's and its dealer's."""
+def audiences(*, technician_id, dealer_id, status, locked: bool, deleted: bool) -> set:
+    """Whose devices hold a job in this state: its dealer's, and its technician's while
+    `on_device`. The change log emits enter / remove when this set changes."""
     if deleted:
         return set()
     held = {dealer_id}
-    if technician_id is not None and status in ON_DEVICE:
+    if technician_id is not None and on_device(status, locked):
         held.add(technician_id)
     return held

@@ -57,7 +57,8 @@ def log_filter(user: User):
 
 
 def pushable(user: User):
-    """A clause on jobs: those a push by `user` may touch (push_standing is not None)."""
+    """A clause on jobs: those a push by `user` may touch (push_standing is not None);
+    like push_standing, not limited to the jobs on the device."""
     if user.role in OFFICE_ROLES:
         return sa.true()
     return sa.or_(
@@ -69,7 +70,11 @@ def pushable(user: User):
 
 def push_standing(user: User, job) -> str | None:
     """'assigned': the user may work on the job; 'had': it was on their device once, so
-    their work on it is kept (and held for an admin); None: it never was theirs."""
+    their work on it is kept (and held for an admin); None: it never was theirs.
+
+    Wider than what the device holds (rules.on_device), on purpose: a job that left the
+    device while it was offline (cancelled, closed, approved, reassigned) is still the
+    pusher's to answer for, and sync/context.job_for says why its work is held."""
     if user.role in OFFICE_ROLES or job.technician_id == user.id:
         return "assigned"
     had = db.session.scalar(

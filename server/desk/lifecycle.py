@@ -23,7 +23,8 @@ STATUSES = (NEW, ASSIGNED, SCHEDULED, IN_PROGRESS, COMPLETED, CANCELLED, CLOSED)
 NOT_STARTED = (NEW, ASSIGNED, SCHEDULED)
 # Work may still happen: visits, evidence, edits, completion.
 OPEN = (*NOT_STARTED, IN_PROGRESS)
-# Held by the assigned technician's device (cancelled and closed jobs leave it).
+# The statuses the assigned technician's device holds a job in (cancelled and closed jobs
+# leave it); access.rules.on_device adds the rest of the rule: not locked.
 ON_DEVICE = (*OPEN, COMPLETED)
 ENDED = (CANCELLED, CLOSED)
 # A device's clock may run a little ahead of the server's; completion times beyond it are lies.

@@ -34,7 +34,7 @@ LOG_COLUMNS = ("entity", "entity_id", "op", "job_id", "audience_id", "at", "txid
 PENDING = "sync_pending"
 MARKS = "sync_marks"
 # The job columns that decide whose devices hold it (access.rules.audiences).
-SCOPE_COLUMNS = ("technician_id", "dealer_id", "status", "deleted_at")
+SCOPE_COLUMNS = ("technician_id", "dealer_id", "status", "locked_at", "deleted_at")
 
 _tracked: dict[type, str] = {}
 
@@ -55,6 +55,7 @@ def _holders(state: dict) -> set:
         technician_id=state["technician_id"],
         dealer_id=state["dealer_id"],
         status=state["status"],
+        locked=state["locked_at"] is not None,
         deleted=state["deleted_at"] is not None,
     )
 

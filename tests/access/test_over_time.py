@@ -1,12 +1,14 @@
 """Who may see what holds over time: after a change, the old party gets nothing new.
 
 Every role walks through each change: a job reassigned, a job cancelled (its customer's
-only job, or one of two), a unit moved to another dealer. After the change the office
-edits the customer and the unit and a technician records a photo on the job; then each
-role reads the job, its customer, its unit and the photo's bytes through REST, through
-its device's pull (from a cursor taken before the change, and a fresh snapshot), and
-through the media API. What each role may see afterwards is the table below; a device
-holds jobs and what they need, so its pull is what it may see of its jobs' households.
+only job, or one of two), a job approved by its dealer (locked: it leaves the
+technician's device) and one unlocked again by an admin, a unit moved to another
+dealer. After the change the office edits the customer and the unit and a technician
+records a photo on the job; then each role reads the job, its customer, its unit and
+the photo's bytes through REST, through its device's pull (from a cursor taken before
+the change, and a fresh snapshot), and through the media API. What each role may see
+afterwards is the table below; a device holds jobs and what they need, so its pull is
+what it may see of its jobs' households.
 """
 
 import uuid
@@ -71,6 +73,25 @@ def move_unit_after_its_job(client, world, app):
     return move_unit(client, world, app)
 
 
+def approve(client, world, app):
+    """Done, and its dealer approves it: locked, it leaves the technician's device."""
+    with app.app_context():
+        job = db.session.get(Job, uuid.UUID(world.ids["job1"]))
+        job.status, job.completed_at = "completed", datetime.now(UTC)
+        db.session.commit()
+        db.session.remove()
+    r = client.post(f"/api/jobs/{world.ids['job1']}/approve", headers=world.auth("dealer1"))
+    assert r.status_code == 200
+    return "tech1"  # their evidence still arrives: kept, and held for an admin
+
+
+def approve_then_unlock(client, world, app):
+    approve(client, world, app)
+    r = client.post(f"/api/jobs/{world.ids['job1']}/unlock", headers=world.auth("admin"))
+    assert r.status_code == 200
+    return "tech1"
+
+
 OFFICE = {"admin": EVERYTHING, "dispatcher": EVERYTHING}
 # change → (what it does, {role: what that role sees of job1's household afterwards})
 CHANGES = {
@@ -91,6 +112,14 @@ CHANGES = {
             "dealer1": EVERYTHING,
             "dealer2": set(),
         },
+    ),
+    "job approved by its dealer": (
+        approve,
+        {**OFFICE, "tech1": set(), "tech2": set(), "dealer1": EVERYTHING, "dealer2": set()},
+    ),
+    "job approved, then unlocked by an admin": (
+        approve_then_unlock,
+        {**OFFICE, "tech1": EVERYTHING, "tech2": set(), "dealer1": EVERYTHING, "dealer2": set()},
     ),
     "unit moved to another dealer": (
         move_unit,

@@ -92,6 +92,51 @@ def test_closing_locks_and_unlocking_a_closed_job_makes_it_completed_again(app, 
     assert (r.get_json()["status"], r.get_json()["locked_at"]) == ("completed", None)
 
 
+def _jobs_in(changes) -> dict:
+    return {c["id"]: c["op"] for c in changes if c["entity"] == "jobs"}
+
+
+def test_a_locked_job_leaves_its_technicians_device_and_an_unlock_brings_it_back(
+    app, client, world, tech1
+):
+    job = world.ids["job1"]
+    n = note(job)
+    assert tech1.push(tech1.mutation("add_note", **n))["results"][0]["status"] == "applied"
+    set_job(app, job, status="completed", completed_at=datetime.now(UTC))
+    dealer = Device(client, world.auth("dealer1"))
+    _, cursor = tech1.pull_all()
+    _, dealer_cursor = dealer.pull_all()
+
+    assert post(client, world, "/api/jobs/{job1}/approve", who="dealer1").status_code == 200
+    changes, cursor = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(job, "remove")]
+    snapshot, _ = tech1.pull_all()
+    assert job not in _jobs_in(snapshot) and n["id"] not in {c["id"] for c in snapshot}
+    assert_problem(client.get(f"/api/jobs/{job}", headers=world.auth("tech1")), 404)
+    # Its dealer keeps it, approved, on its device as before.
+    changes, dealer_cursor = dealer.pull_all(dealer_cursor)
+    assert _jobs_in(changes) == {job: "upsert"}
+    assert next(c for c in changes if c["id"] == job)["data"]["locked_at"]
+    assert job in _jobs_in(dealer.pull_all()[0])
+
+    # An admin's unlock: the job enters the device again, with its records.
+    assert post(client, world, "/api/jobs/{job1}/unlock").status_code == 200
+    changes, cursor = tech1.pull_all(cursor)
+    assert _jobs_in(changes) == {job: "upsert"}
+    assert ("job_notes", n["id"]) in {(c["entity"], c["id"]) for c in changes}
+    assert job in _jobs_in(tech1.pull_all()[0])
+
+    # Closing locks it too: removed again; unlocking a closed job makes it completed again.
+    assert post(client, world, "/api/jobs/{job1}/close").status_code == 200
+    changes, cursor = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(job, "remove")]
+    assert post(client, world, "/api/jobs/{job1}/unlock").status_code == 200
+    changes, _ = tech1.pull_all(cursor)
+    assert [c["data"]["status"] for c in changes if c["id"] == job] == ["completed"]
+    changes, _ = dealer.pull_all(dealer_cursor)
+    assert "remove" not in {c["op"] for c in changes}  # the dealer never lost it
+
+
 def test_a_job_holding_work_is_never_deleted(app, client, world, tech1):
     tech1.push(tech1.mutation("add_note", **note(world.ids["job1"])))
     set_job(app, world.ids["job1"], status="cancelled")

@@ -1,4 +1,5 @@
-"""A repair, a no-show, and a job the office cancelled while the phone was offline."""
+"""A repair, a no-show, a job the office cancelled while the phone was offline, and one its
+dealer approved (locked: it leaves the phone)."""
 
 import re
 import uuid
@@ -10,7 +11,7 @@ from playwright.sync_api import expect
 from server.desk.models import Job
 from server.extensions import db
 from server.field.models import ChecklistAnswer, FeeLine, Note, PartUsed, Signature, Visit
-from tests.helpers import another_job
+from tests.helpers import another_job, set_job
 from tests.pwa.conftest import shot
 from tests.pwa.phone import SYNCED, Phone
 
@@ -121,3 +122,20 @@ def test_work_on_a_job_cancelled_meanwhile_is_kept_and_explained(
     # The cancelled job left the device.
     page.goto(f"{live_server}/#/")
     expect(page.get_by_text("张伟")).to_have_count(0)
+
+
+def test_a_job_its_dealer_approved_leaves_the_list_at_the_next_sync(
+    app, client, world, live_server, page
+):
+    set_job(app, world.ids["job1"], status="completed", completed_at=datetime.now(UTC))
+    phone = Phone(page, live_server).sign_in()
+    expect(page.get_by_text("张伟").first).to_be_visible()  # done, still on the phone
+    r = client.post(f"/api/jobs/{world.ids['job1']}/approve", headers=world.auth("dealer1"))
+    assert r.status_code == 200
+    page.get_by_role("button", name="立即同步").click()
+    phone.wait_synced()
+    # Approved, the job is locked and left the device: the list no longer shows it.
+    expect(page.get_by_text("张伟")).to_have_count(0)
+    page.goto(f"{live_server}/#/")
+    expect(page.get_by_text("张伟")).to_have_count(0)
+    assert not page.errors

@@ -9,9 +9,10 @@ import sqlalchemy as sa
 from server.audit.models import AuditEntry
 from server.desk.models import Job
 from server.extensions import db
+from server.field.models import Note
 from server.sync.models import SyncConflict
-from tests.helpers import job_row
-from tests.sync.conftest import note
+from tests.helpers import assert_problem, job_row, set_job
+from tests.sync.conftest import Device, count, note
 
 LOCKED = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)
 
@@ -149,11 +150,88 @@ def test_a_dispatcher_may_keep_a_lock_but_not_override_it(app, client, world, te
     assert r.status_code == 200
 
 
-def test_the_override_reaches_the_technicians_device(app, client, world, tech1):
-    cid = _locked_field_conflict(app, world, tech1)
+def test_the_override_reaches_the_technicians_device_once_the_job_is_back_on_it(
+    app, client, world, tech1
+):
     _, cursor = tech1.pull_all()
+    cid = _locked_field_conflict(app, world, tech1)
+    # Locked, the job left the device: nothing about it arrives, the override neither.
+    changes, cursor = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(world.ids["job1"], "remove")]
     assert _resolve(client, world, cid, choice="client").status_code == 200
+    changes, cursor = tech1.pull_all(cursor)
+    assert changes == []
+    # An admin's unlock brings it back with the override and the settled conflict.
+    r = client.post(f"/api/jobs/{world.ids['job1']}/unlock", headers=world.auth("admin"))
+    assert r.status_code == 200
     changes, _ = tech1.pull_all(cursor)
     by = {(c["entity"], c["id"]): c for c in changes}
     assert by[("jobs", world.ids["job1"])]["data"]["diagnosis"] == "滤芯堵塞"
     assert by[("sync_conflicts", cid)]["data"]["status"] == "resolved"
+
+
+def _approved_while_offline(app, client, world, device):
+    """job1 completed and on the device; then its dealer approves it (the device is away)."""
+    set_job(app, world.ids["job1"], status="completed", completed_at=datetime.now(UTC))
+    changes, cursor = device.pull_all()
+    assert ("jobs", world.ids["job1"]) in {(c["entity"], c["id"]) for c in changes}
+    r = client.post(f"/api/jobs/{world.ids['job1']}/approve", headers=world.auth("dealer1"))
+    assert r.status_code == 200 and r.get_json()["locked_at"]
+    return cursor
+
+
+def test_work_queued_on_a_job_approved_meanwhile_is_held_not_lost(app, client, world, tech1):
+    job = world.ids["job1"]
+    cursor = _approved_while_offline(app, client, world, tech1)
+    # The job has left the technician's scope: REST no longer shows it to them …
+    assert_problem(client.get(f"/api/jobs/{job}", headers=world.auth("tech1")), 404)
+    # … yet their queued work on it is answered as before: held for an admin, not lost,
+    # and never "unknown" or "out of scope".
+    n = note(job, body="客户说滤芯有异味")
+    body = tech1.push(
+        tech1.mutation("add_note", **n),
+        tech1.mutation(
+            "update_job", job_id=job, fields={"diagnosis": {"from": None, "to": "异味"}}
+        ),
+        tech1.mutation("complete_job", job_id=job, completed_at="2026-11-25T11:00:00+08:00"),
+    )
+    outcomes = [(r["status"], r.get("reason")) for r in body["results"]]
+    assert outcomes == [("conflict", "locked")] * 3
+    assert count(app, Note, id=uuid.UUID(n["id"])) == 1  # evidence is stored
+    held = _conflicts(app, job)
+    assert {("locked_at", "locked"), ("diagnosis", "locked"), ("status", "locked")} <= set(held)
+    assert job_row(app, job).diagnosis is None  # the edit waits for an admin
+    # The device learns the job left; nothing else about it reaches the device.
+    changes, cursor = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(job, "remove")]
+    # The admin takes the technician's side: the job is unlocked and comes back with the
+    # note, the held edit waiting as an open conflict on the device.
+    assert (
+        _resolve(client, world, held[("locked_at", "locked")], choice="client").status_code == 200
+    )
+    changes, _ = tech1.pull_all(cursor)
+    upserted = {(c["entity"], c["id"]): c["data"] for c in changes if c["op"] == "upsert"}
+    assert upserted[("jobs", job)]["locked_at"] is None
+    assert ("job_notes", n["id"]) in upserted
+    assert upserted[("sync_conflicts", held[("diagnosis", "locked")])]["status"] == "open"
+
+
+def test_a_relock_takes_the_job_off_the_device_again(app, client, world, tech1):
+    """An admin's relock (a lock time chosen in a resolution) is a remove, as approving is."""
+    job = world.ids["job1"]
+    phone = Device(client, world.auth("tech1"))  # the technician's second device
+    cursor = _approved_while_offline(app, client, world, tech1)
+    first = tech1.push(tech1.mutation("add_note", **note(job)))["results"][0]["conflicts"][0]
+    second = phone.push(phone.mutation("add_note", **note(job)))["results"][0]["conflicts"][0]
+    assert first != second  # each device's held work is its own conflict
+    changes, cursor = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(job, "remove")]
+    assert _resolve(client, world, first, choice="client").status_code == 200  # unlock
+    changes, cursor = tech1.pull_all(cursor)
+    assert ("jobs", job, "upsert") in {(c["entity"], c["id"], c["op"]) for c in changes}
+    r = _resolve(client, world, second, choice="merged", value="2026-11-26T09:30:00+08:00")
+    assert r.status_code == 200, r.get_json()
+    assert job_row(app, job).locked_at == datetime(2026, 11, 26, 1, 30, tzinfo=UTC)
+    changes, _ = tech1.pull_all(cursor)
+    assert [(c["id"], c["op"]) for c in changes] == [(job, "remove")]
+    assert job not in {c["id"] for c in tech1.pull_all()[0] if c["entity"] == "jobs"}
