@@ -32,8 +32,8 @@ run: $(STAMP) pwa
 	$(BIN)/flask --app wsgi db upgrade
 	$(BIN)/flask --app wsgi demo-data --if-empty
 	@echo "Open http://$${HOST:-127.0.0.1}:$${PORT:-5000}/  (API docs: /api/docs)"
-	@# 3 processes x 2 threads: on 2 cores the push is CPU-bound Python, and this layout
-	@# measured best of 2x4, 3x2 and 4x2 (docs/performance.md, bench/peer_bench.py).
+	@# 3 processes x 2 threads, as bench/peer_bench.py runs it: the push is CPU-bound Python
+	@# (the GIL), and 2x4 measured behind 3x2 and 4x2 on 2 cores (docs/performance.md).
 	@# The background worker (webhooks, photos) beside gunicorn; Ctrl-C stops both. Webhooks
 	@# may go to this machine or the LAN here (WEBHOOK_ALLOW_PRIVATE=0 make run to refuse).
 	export WEBHOOK_ALLOW_PRIVATE=$${WEBHOOK_ALLOW_PRIVATE:-1}; \
