@@ -7,6 +7,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from server.auth import passwords
 from server.auth.models import DeviceToken, LoginAttempt, User
@@ -101,8 +102,11 @@ def login(username: str, password: str, address: str, device_name: str | None):
 
 
 def authenticate(token: str) -> tuple[User, DeviceToken] | None:
+    # The user comes in the same round trip: every authenticated request needs both.
     device = db.session.scalar(
-        sa.select(DeviceToken).where(DeviceToken.token_hash == hash_token(token))
+        sa.select(DeviceToken)
+        .where(DeviceToken.token_hash == hash_token(token))
+        .options(joinedload(DeviceToken.user))
     )
     if device is None or device.revoked_at is not None or not device.user.active:
         return None
