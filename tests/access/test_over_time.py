@@ -63,23 +63,23 @@ def move_unit(client, world, app):
     return "tech1"
 
 
-def move_unit_after_its_job(client, world, app):
-    """The finished job stays with the dealer it was done for; the unit goes."""
+def _complete_job1(app, world) -> None:
     with app.app_context():
         job = db.session.get(Job, uuid.UUID(world.ids["job1"]))
         job.status, job.completed_at = "completed", datetime.now(UTC)
         db.session.commit()
         db.session.remove()
+
+
+def move_unit_after_its_job(client, world, app):
+    """The finished job stays with the dealer it was done for; the unit goes."""
+    _complete_job1(app, world)
     return move_unit(client, world, app)
 
 
 def approve(client, world, app):
     """Done, and its dealer approves it: locked, it leaves the technician's device."""
-    with app.app_context():
-        job = db.session.get(Job, uuid.UUID(world.ids["job1"]))
-        job.status, job.completed_at = "completed", datetime.now(UTC)
-        db.session.commit()
-        db.session.remove()
+    _complete_job1(app, world)
     r = client.post(f"/api/jobs/{world.ids['job1']}/approve", headers=world.auth("dealer1"))
     assert r.status_code == 200
     return "tech1"  # their evidence still arrives: kept, and held for an admin
