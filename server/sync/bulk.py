@@ -8,7 +8,7 @@ order of `names`; values are adapted here the way the columns' SQLAlchemy types 
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC
+from functools import cache, partial
 
 import psycopg
 import sqlalchemy as sa
@@ -17,42 +17,30 @@ from sqlalchemy.orm import Session
 
 from server.common.models import UTCDateTime
 
-_kinds: dict[str, dict[str, str | None]] = {}
 
+@cache
+def adapter(table: sa.Table, names: tuple[str, ...]):
+    """A function turning a row of Python values into what psycopg sends for them.
 
-def _column_kinds(table: sa.Table) -> dict[str, str | None]:
-    """Which columns need converting: UTC times stored naive, JSON documents."""
-    if table.name not in _kinds:
-        _kinds[table.name] = {
-            c.name: "time"
-            if isinstance(c.type, UTCDateTime)
-            else "json"
-            if isinstance(c.type, sa.JSON)
-            else None
-            for c in table.columns
-        }
-    return _kinds[table.name]
-
-
-def adapter(table: sa.Table, names: Sequence[str]):
-    """A function turning a row of Python values into what psycopg sends for them."""
-    kinds = _column_kinds(table)
-    slots = [(i, kinds[name]) for i, name in enumerate(names) if kinds[name] is not None]
+    Only two kinds of column need it: UTC times, converted by the column type's own
+    bind step (common.models.UTCDateTime, which refuses a naive time), and JSON
+    documents. Cached: a push asks for the same few shapes over and over.
+    """
+    slots = []
+    for i, name in enumerate(names):
+        kind = table.columns[name].type
+        if isinstance(kind, UTCDateTime):
+            slots.append((i, partial(kind.process_bind_param, dialect=None)))
+        elif isinstance(kind, sa.JSON):
+            slots.append((i, Json))
     if not slots:
         return list
 
     def adapt(row: Sequence) -> list:
         out = list(row)
-        for i, kind in slots:
-            value = out[i]
-            if value is None:
-                continue
-            if kind == "time":
-                if value.tzinfo is None:
-                    raise ValueError("naive datetime: times are stored in UTC and must say so")
-                out[i] = value.astimezone(UTC).replace(tzinfo=None)
-            else:
-                out[i] = Json(value)
+        for i, convert in slots:
+            if out[i] is not None:
+                out[i] = convert(out[i])
         return out
 
     return adapt
@@ -65,7 +53,7 @@ def copy_sql(table: sa.Table, names: Sequence[str]) -> str:
 
 
 def copy_rows(
-    conn: psycopg.Connection, table: sa.Table, names: Sequence[str], rows: Iterable[Sequence]
+    conn: psycopg.Connection, table: sa.Table, names: tuple[str, ...], rows: Iterable[Sequence]
 ) -> None:
     """COPY rows into `table` on a psycopg connection (psycopg's errors pass through)."""
     adapt = adapter(table, names)
@@ -75,7 +63,7 @@ def copy_rows(
 
 
 def insert_rows(
-    session: Session, table: sa.Table, names: Sequence[str], rows: Sequence[Sequence]
+    session: Session, table: sa.Table, names: tuple[str, ...], rows: Sequence[Sequence]
 ) -> None:
     """Insert rows in the session's transaction; a failure is SQLAlchemy's exception."""
     if not rows:
