@@ -1,6 +1,6 @@
 """Media pipeline benchmark against honest references, on a realistic input mix.
 
-    .venv/bin/pip install -e '.[bench]'     # numpy, pyvips + pyvips-binary (bundled libvips)
+    .venv/bin/pip install -e '.[bench]'     # numpy (pyvips comes with the server)
     .venv/bin/python bench/media_bench.py [--quick]
 
 Inputs (bench/media_inputs.py, deterministic): 12 MP phone photos as JPEG q90, the
@@ -8,7 +8,8 @@ first of them as a 12 MP HEIC, and a 1170×2532 phone screenshot as PNG. Each go
 through three pipelines that make the same display (long edge 1600, q80 progressive,
 4:2:0) and thumbnail (long edge 320, q70) with the same encoder settings:
 
-- project: server.media.imaging.normalize, the background step;
+- project: server.media.imaging.normalize, the background step (Pillow decodes and
+  encodes, libvips resizes: server/media/resample.py);
 - Pillow, idiomatic: Image.open, draft, Image.thumbnail (its defaults), exif_transpose;
 - pyvips, same kernels: shrink-on-load like draft, then `resize` with the kernels the
   project uses (display: linear = Pillow's BILINEAR; thumb: cubic, reducing gap 2).
@@ -17,8 +18,7 @@ through three pipelines that make the same display (long edge 1600, q80 progress
 Times are CPU seconds of this process (all its threads), best of N: a per-core cost
 that other load on a shared machine disturbs less than wall time. pyvips runs with one
 thread. SSIM (luma, 7×7 windows) compares each output with a full decode resized with
-LANCZOS, never re-encoded. Without pyvips its lines are skipped with a message. The
-last line is one JSON object.
+LANCZOS, never re-encoded. The last line is one JSON object.
 """
 
 import argparse
@@ -31,6 +31,7 @@ from io import BytesIO
 from pathlib import Path
 
 import numpy as np
+import pyvips
 from PIL import Image, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -42,6 +43,7 @@ from media_request import put_ms
 from server.dealers.policy import default_policy
 from server.media.checks import check_image
 from server.media.imaging import normalize, profile_for
+from server.media.resample import resize, resize_steps
 
 LONG_EDGE, THUMB = 1600, 320
 DISPLAY = {"quality": 80, "progressive": True, "optimize": True, "subsampling": 2}
@@ -81,24 +83,25 @@ def _shrink_on_load(data: bytes, target: int) -> dict:
     return {"shrink": shrink} if shrink > 1 else {}
 
 
-def vips_same_kernel(pyvips, data: bytes) -> tuple[bytes, bytes]:
-    img = pyvips.Image.new_from_buffer(data, "", **_shrink_on_load(data, LONG_EDGE)).autorot()
+def vips_same_kernel(data: bytes, edge=LONG_EDGE, kernel="linear", sampling="on"):
+    """The project's steps in libvips; a gauge photo: 2048 px, lanczos3, 4:4:4."""
+    img = pyvips.Image.new_from_buffer(data, "", **_shrink_on_load(data, edge)).autorot()
     if img.hasalpha():
         img = img.flatten(background=255)
-    display = img.resize(LONG_EDGE / max(img.width, img.height), kernel="linear", gap=3.0)
+    display = img.resize(edge / max(img.width, img.height), kernel=kernel, gap=3.0)
     display = display.copy_memory()
     thumb = display.resize(THUMB / max(display.width, display.height), kernel="cubic", gap=2.0)
-    return _vips_save(display, 80), _vips_save(thumb, 70)
+    return _vips_save(display, 80, sampling), _vips_save(thumb, 70)
 
 
-def vips_thumbnail(pyvips, data: bytes) -> tuple[bytes, bytes]:
+def vips_thumbnail(data: bytes) -> tuple[bytes, bytes]:
     display = pyvips.Image.thumbnail_buffer(data, LONG_EDGE).copy_memory()
     return _vips_save(display, 80), _vips_save(display.thumbnail_image(THUMB), 70)
 
 
-def _vips_save(img, quality: int) -> bytes:
+def _vips_save(img, quality: int, sampling="on") -> bytes:
     return img.jpegsave_buffer(
-        Q=quality, interlace=True, optimize_coding=True, subsample_mode="on", keep="none"
+        Q=quality, interlace=True, optimize_coding=True, subsample_mode=sampling, keep="none"
     )
 
 
@@ -125,12 +128,12 @@ def ssim(x: np.ndarray, y: np.ndarray) -> float:
     return float((num / den).mean())
 
 
-def references(data: bytes) -> dict:
+def references(data: bytes, edges=(LONG_EDGE, THUMB)) -> dict:
     """Full decode, LANCZOS to the display and the thumbnail size: the quality yardstick."""
     with Image.open(BytesIO(data)) as img:
         full = ImageOps.exif_transpose(img).convert("RGB")
     refs = {}
-    for edge in (LONG_EDGE, THUMB):
+    for edge in edges:
         scale = min(1.0, edge / max(full.size))
         size = (max(1, round(full.width * scale)), max(1, round(full.height * scale)))
         refs[edge] = _luma(full.resize(size, Image.LANCZOS))
@@ -147,12 +150,12 @@ def cpu_ms(fn, data, repeat: int) -> float:
     return 1000 * best
 
 
-def measure(fn, data: bytes, refs: dict, repeat: int) -> dict:
+def measure(fn, data: bytes, refs: dict, repeat: int, edge=LONG_EDGE) -> dict:
     display, thumb = fn(data)  # warm-up: codec tables, imports
     out = {"ms": cpu_ms(fn, data, repeat), "kb": len(display) / 1024, "thumb_kb": len(thumb) / 1024}
-    for key, blob, edge in (("ssim", display, LONG_EDGE), ("thumb_ssim", thumb, THUMB)):
+    for key, blob, size in (("ssim", display, edge), ("thumb_ssim", thumb, THUMB)):
         with Image.open(BytesIO(blob)) as img:
-            ref = refs[edge]
+            ref = refs[size]
             out[key.replace("ssim", "size")] = img.size
             if img.size != (ref.shape[1], ref.shape[0]):  # a size mismatch would be a bug
                 out[key] = None
@@ -161,8 +164,9 @@ def measure(fn, data: bytes, refs: dict, repeat: int) -> dict:
     return out
 
 
-def stages(pyvips, jpeg: bytes, repeat: int) -> None:
-    """Where a 12 MP JPEG's time goes, step by step, in Pillow and in libvips (CPU ms)."""
+def stages(jpeg: bytes, repeat: int) -> None:
+    """Where a 12 MP JPEG's time goes, step by step, in Pillow, in libvips and in the
+    project (Pillow's codec, libvips' resampler; its resizes include the copies), CPU ms."""
 
     def decode(data):
         img = Image.open(BytesIO(data))
@@ -171,31 +175,61 @@ def stages(pyvips, jpeg: bytes, repeat: int) -> None:
         return img
 
     half = decode(jpeg)
-    display = half.resize((LONG_EDGE, LONG_EDGE * 3 // 4), Image.BILINEAR)
-    thumb = display.resize((THUMB, THUMB * 3 // 4), Image.BICUBIC, reducing_gap=2.0)
-    pil = [
+    dsize, tsize = (LONG_EDGE, LONG_EDGE * 3 // 4), (THUMB, THUMB * 3 // 4)
+    display = half.resize(dsize, Image.BILINEAR)
+    thumb = display.resize(tsize, Image.BICUBIC, reducing_gap=2.0)
+    print("stages, ms (decode 1/2 / display resize / thumb resize / encode display / thumb):")
+    encode = [
         cpu_ms(decode, jpeg, repeat),
-        cpu_ms(lambda i: i.resize(display.size, Image.BILINEAR), half, repeat),
-        cpu_ms(lambda i: i.resize(thumb.size, Image.BICUBIC, reducing_gap=2.0), display, repeat),
         cpu_ms(lambda i: _save(i, DISPLAY), display, repeat),
         cpu_ms(lambda i: _save(i, THUMBNAIL), thumb, repeat),
     ]
-    line = " / ".join(f"{v:.1f}" for v in pil)
-    print("stages, ms (decode 1/2 / display resize / thumb resize / encode display / thumb):")
-    print(f"  Pillow  {line} = {sum(pil):.1f}")
-    if pyvips is None:
-        return
+    rows = {
+        "Pillow": [
+            cpu_ms(lambda i: i.resize(dsize, Image.BILINEAR, reducing_gap=3.0), half, repeat),
+            cpu_ms(lambda i: i.resize(tsize, Image.BICUBIC, reducing_gap=2.0), display, repeat),
+        ],
+    }
+    # The project makes both in one crossing into libvips: its thumb is the difference.
+    both = [(dsize, Image.BILINEAR, 3.0), (tsize, Image.BICUBIC, 2.0)]
+    alone = cpu_ms(lambda i: resize(i, dsize, Image.BILINEAR, 3.0), half, repeat)
+    rows["project"] = [alone, cpu_ms(lambda i: resize_steps(i, both), half, repeat) - alone]
+    for label, (rdisplay, rthumb) in rows.items():
+        steps = [encode[0], rdisplay, rthumb, *encode[1:]]
+        print(f"  {label:<8}{' / '.join(f'{v:.1f}' for v in steps)} = {sum(steps):.1f}")
     vhalf = pyvips.Image.new_from_buffer(jpeg, "", shrink=2).copy_memory()
-    vdisplay = vhalf.resize(0.8, kernel="linear").copy_memory()
+    vdisplay = vhalf.resize(0.8, kernel="linear", gap=3.0).copy_memory()
     vthumb = vdisplay.resize(0.2, kernel="cubic", gap=2.0).copy_memory()
     vips = [
         cpu_ms(lambda d: pyvips.Image.new_from_buffer(d, "", shrink=2).copy_memory(), jpeg, repeat),
-        cpu_ms(lambda i: i.resize(0.8, kernel="linear").copy_memory(), vhalf, repeat),
+        cpu_ms(lambda i: i.resize(0.8, kernel="linear", gap=3.0).copy_memory(), vhalf, repeat),
         cpu_ms(lambda i: i.resize(0.2, kernel="cubic", gap=2.0).copy_memory(), vdisplay, repeat),
         cpu_ms(lambda i: _vips_save(i, 80), vdisplay, repeat),
         cpu_ms(lambda i: _vips_save(i, 70), vthumb, repeat),
     ]
     print(f"  libvips {' / '.join(f'{v:.1f}' for v in vips)} = {sum(vips):.1f}")
+
+
+def gauge(data: bytes, profile, repeat: int) -> dict:
+    """A gauge photo: 2048 px (no reduced decode from 4000), lanczos3, 4:4:4."""
+    edge = profile.long_edge
+    refs = references(data, (edge, THUMB))
+    ours = measure(lambda d: project(d, profile), data, refs, repeat, edge)
+    vips = measure(lambda d: vips_same_kernel(d, edge, "lanczos3", "off"), data, refs, repeat, edge)
+    entry = {
+        "project_ms": round(ours["ms"], 1),
+        "pyvips_ms": round(vips["ms"], 1),
+        "ratio_to_pyvips": round(ours["ms"] / vips["ms"], 2),
+        "project_ssim": round(ours["ssim"] or 0, 4),
+        "pyvips_ssim": round(vips["ssim"] or 0, 4),
+        "kb": [round(ours["kb"]), round(vips["kb"])],
+    }
+    print(
+        f"gauge photo ({edge} px, lanczos3, 4:4:4): project {entry['project_ms']} ms, pyvips "
+        f"{entry['pyvips_ms']} ms ({entry['ratio_to_pyvips']}×); SSIM {entry['project_ssim']} / "
+        f"{entry['pyvips_ssim']}; {entry['kb'][0]} / {entry['kb'][1]} KB"
+    )
+    return entry
 
 
 def load() -> str:
@@ -231,23 +265,15 @@ def main() -> None:
     inputs = [(f"jpeg-{i}", "jpeg", p) for i, p in enumerate(photos)]
     inputs += [("heic-0", "heic", heic_of(photos[0])), ("png-shot", "png", screenshot(0))]
 
+    pyvips.concurrency_set(1)  # one core, like one Pillow worker: a per-core comparison
+    pyvips.cache_set_max(0)  # no cached results between repeats
     pipelines = {
         "project": lambda d: project(d, profile),
         "pillow thumbnail": pillow_idiomatic,
+        "pyvips same kernel": vips_same_kernel,
+        "pyvips thumbnail (info)": vips_thumbnail,
     }
-    try:
-        import pyvips
-
-        pyvips.concurrency_set(1)  # one core, like one Pillow worker: a per-core comparison
-        pyvips.cache_set_max(0)  # no cached results between repeats
-        pipelines["pyvips same kernel"] = lambda d: vips_same_kernel(pyvips, d)
-        pipelines["pyvips thumbnail (info)"] = lambda d: vips_thumbnail(pyvips, d)
-        print(f"pyvips {pyvips.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}")
-    except (ImportError, OSError) as exc:
-        print(
-            f"pyvips unavailable ({exc.__class__.__name__}): its reference is skipped. "
-            "Install the bench extra: .venv/bin/pip install -e '.[bench]'"
-        )
+    print(f"pyvips {pyvips.__version__}, libvips {pyvips.version(0)}.{pyvips.version(1)}")
 
     print(f"{'image':<10} {'pipeline':<24} {'CPU ms':>8} {'×project':>9} {'display':>16} "
           f"{'SSIM':>7} {'thumb':>14} {'SSIM':>7}")  # fmt: skip
@@ -286,7 +312,8 @@ def main() -> None:
         ratios = ", ".join(f"{k[9:]} {v}×" for k, v in entry.items() if k.startswith("ratio_to"))
         print(f"{kind}: project {entry['project_ms']} ms, time ratio to {ratios or '-'}")
 
-    stages(pyvips if len(pipelines) > 2 else None, photos[0], repeat)
+    summary["jpeg_gauge"] = gauge(photos[0], profile_for(media_policy, "gauge"), repeat)
+    stages(photos[0], repeat)
     request = heic_request(inputs[-2][2], photos[0], media_policy, repeat)
     print(
         f"upload check (request): HEIC {request['heic_check_ms']} ms (was "
