@@ -149,6 +149,16 @@ def _variants(args: dict):
             for inner in args[key]:
                 for odd in ODD:
                     yield {**args, key: {**args[key], inner: odd}}
+                if isinstance(args[key][inner], dict):  # a field edit's {"from", "to"}
+                    edit = args[key][inner]
+                    yield {**args, key: {**args[key], inner: {**edit, "unknown": 1}}}
+                    yield {**args, key: {**args[key], 7: edit}}
+                    yield {**args, key: {**args[key], **{f"k{i}": edit for i in range(20)}}}
+                    for deepest in edit:
+                        less = {k: v for k, v in edit.items() if k != deepest}
+                        yield {**args, key: {**args[key], inner: less}}
+                        for odd in ODD:
+                            yield {**args, key: {**args[key], inner: {**edit, deepest: odd}}}
 
 
 def _schema_load(schema, raw):
@@ -178,6 +188,19 @@ def test_the_fast_reading_agrees_with_the_schema(name):
 
 @pytest.mark.parametrize("name", sorted(GOOD))
 def test_well_formed_arguments_take_the_fast_reading(name):
+    for good in GOOD[name]:
+        assert MUTATIONS[name].plan.load(good) is not None, good
+
+
+@pytest.mark.parametrize("name", ["update_job", "update_visit"])
+def test_a_field_edit_is_read_without_the_nested_schema(name, monkeypatch):
+    """The `{"from", "to"}` of each edited field goes through the nested schema's plan."""
+    from server.sync.schemas import FieldChangeSchema
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the nested schema was asked")
+
+    monkeypatch.setattr(FieldChangeSchema, "load", refuse)
     for good in GOOD[name]:
         assert MUTATIONS[name].plan.load(good) is not None, good
 
