@@ -13,7 +13,7 @@ from PIL import Image, ImageFile
 
 from server.dealers.policy import MAX_PIXELS_CEILING
 from server.exceptions import DomainError, Refused, Unsupported
-from server.media import heif
+from server.media import heif, png
 from server.media.polyglot import carries_other_document
 
 pillow_heif.register_heif_opener()
@@ -32,7 +32,6 @@ MIME = {
     "HEIF": "image/heic",
 }
 HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"mif1", b"msf1"}
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 KNOWN_OTHERS = [
     (b"GIF8", "a GIF"),
     (b"%PDF", "a PDF"),
@@ -63,7 +62,7 @@ def sniff(data: bytes) -> str | None:
     """The format the leading bytes announce, or None."""
     if data[:3] == b"\xff\xd8\xff":
         return "JPEG"
-    if data[:8] == PNG_MAGIC:
+    if data[:8] == png.MAGIC:
         return "PNG"
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return "WEBP"

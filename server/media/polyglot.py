@@ -11,7 +11,7 @@ its meta box and metadata items are scanned, its coded pixels are not.
 
 import re
 
-from server.media import heif
+from server.media import heif, png
 
 ACTIVE_CONTENT = re.compile(
     rb"<(?:script|html|svg[\s>]|\?php|!doctype|iframe|body[\s>]|object|embed)|%PDF-",
@@ -71,16 +71,12 @@ def _jpeg_layout(data: bytes) -> Layout:
 
 
 def _png_layout(data: bytes) -> Layout:
-    regions, i, n = [], 8, len(data)
-    while i + 12 <= n:
-        length = int.from_bytes(data[i : i + 4], "big")
-        kind = data[i + 4 : i + 8]
-        stop = i + 12 + length
+    regions, n = [], len(data)
+    for kind, start, stop in png.chunks(data):
         if kind not in PIXEL_CHUNKS:
-            regions.append((i, min(stop, n)))
+            regions.append((start, min(stop, n)))
         if kind == b"IEND":
             return regions, stop
-        i = stop
     return None
 
 

@@ -10,7 +10,6 @@ import hashlib
 import logging
 import threading
 from datetime import timedelta
-from io import BytesIO
 
 import sqlalchemy as sa
 from flask import Flask, current_app
@@ -88,7 +87,7 @@ def process(sha256: str) -> str | None:
         if not over_cap:
             copy = strip(original, keep_gps)
             stripped = (_put(store, copy), keep_gps)
-        derived = normalize(BytesIO(original), profile_for(media_policy, purpose))
+        derived = normalize(original, profile_for(media_policy, purpose))
         media.display_sha256 = _put(store, derived.display)
         media.thumb_sha256 = _put(store, derived.thumb)
         media.stripped_sha256, media.gps_kept = stripped or (None, keep_gps)

@@ -21,19 +21,17 @@ byte, never re-encoded:
 
 import re
 import struct
-import zlib
 from io import BytesIO
 
 from PIL import Image
 
-from server.media import heif
+from server.media import heif, png
 from server.media.checks import FORMATS
-from server.media.imaging import kept_exif
+from server.media.imaging import kept_exif, read_exif
 
 EXIF_PREFIX = b"Exif\x00\x00"
 # Entropy-coded data stuffs FF as FF 00 and may hold restart markers: anything else ends it.
 JPEG_SCAN_END = re.compile(rb"\xff[\x01\xc0-\xcf\xd8-\xfe]")
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 PNG_KEEP = {
     b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP",
     b"sBIT", b"bKGD", b"pHYs", b"cICP", b"mDCv", b"cLLI", b"acTL", b"fcTL", b"fdAT",
@@ -50,7 +48,7 @@ def strip(data: bytes, keep_gps: bool) -> bytes:
     """The copy of `data` for everyone but admins (see the module docstring)."""
     with Image.open(BytesIO(data), formats=FORMATS) as img:
         fmt, size = img.format, img.size
-        exif = kept_exif(img.getexif(), keep_gps, orientation=True)
+        exif = kept_exif(read_exif(img, data), keep_gps, orientation=True)
     if fmt in ("JPEG", "MPO"):
         try:
             out = _jpeg(data, exif)
@@ -128,27 +126,20 @@ def _jpeg_reencoded(data: bytes, exif: bytes) -> bytes:
         return out.getvalue()
 
 
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
 def _png(data: bytes, exif: bytes) -> bytes:
-    if not data.startswith(PNG_MAGIC):
+    if not data.startswith(png.MAGIC):
         raise Unwalkable("not a PNG")
-    out, i, n, exif_written = [PNG_MAGIC], 8, len(data), not exif
-    while i + 12 <= n:
-        length = int.from_bytes(data[i : i + 4], "big")
-        kind, stop = data[i + 4 : i + 8], i + 12 + length
-        if stop > n:
+    out, exif_written = [png.MAGIC], not exif
+    for kind, start, stop in png.chunks(data):
+        if stop > len(data):
             raise Unwalkable("chunk runs past the end")
         if kind in (b"IDAT", b"fdAT", b"acTL") and not exif_written:
-            out.append(_png_chunk(b"eXIf", exif.removeprefix(EXIF_PREFIX)))
+            out.append(png.chunk(b"eXIf", exif.removeprefix(EXIF_PREFIX)))
             exif_written = True
         if kind in PNG_KEEP:
-            out.append(data[i:stop])
+            out.append(data[start:stop])
         if kind == b"IEND":
             return b"".join(out)
-        i = stop
     raise Unwalkable("no IEND chunk")
 
 

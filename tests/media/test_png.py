@@ -1,0 +1,253 @@
+"""A PNG's metadata read without decoding its pixels, and a plain PNG decoded by libvips:
+each gives exactly what Pillow's own way gives, and anything else goes Pillow's way."""
+
+import struct
+import zlib
+from io import BytesIO
+
+import pytest
+from PIL import Image, PngImagePlugin
+
+from server.dealers.policy import default_policy
+from server.media import imaging, png
+from server.media.imaging import normalize, profile_for, read_exif
+from server.media.resample import png_resize_steps, resize_steps
+from server.media.strip import strip
+from tests.media.images import encode, photo
+
+R = Image.Resampling
+ORIENTATION, EXIF_IFD, CAPTURED = 0x0112, 0x8769, 0x9003
+
+
+def exif_bytes(orientation=None, captured="2026:11:25 10:30:00") -> bytes:
+    exif = Image.Exif()
+    if orientation:
+        exif[ORIENTATION] = orientation
+    exif.get_ifd(EXIF_IFD)[CAPTURED] = captured
+    return exif.tobytes()
+
+
+def after_pixels(data: bytes, *extra: bytes) -> bytes:
+    """`data` with its metadata chunks, and `extra` chunks, moved after the last IDAT (as
+    ImageMagick and some editors write them): Pillow finds those only by decoding."""
+    parts, moved = [], list(extra)
+    for kind, start, stop in png.chunks(data):
+        if kind in png.METADATA:
+            moved.append(data[start:stop])
+        elif kind == b"IEND":
+            parts += moved
+            parts.append(data[start:stop])
+        else:
+            parts.append(data[start:stop])
+    return png.MAGIC + b"".join(parts)
+
+
+def text(key: bytes, value: bytes) -> bytes:
+    return png.chunk(b"tEXt", key + b"\x00" + value)
+
+
+def raw_profile(exif: bytes) -> bytes:
+    """ImageMagick's way: the EXIF block as hex in a text chunk."""
+    body = exif.hex()
+    return text(b"Raw profile type exif", f"\nexif\n{len(exif)}\n{body}\n".encode())
+
+
+def xmp(orientation: int) -> bytes:
+    packet = f'<x:xmpmeta><rdf:Description tiff:Orientation="{orientation}"/></x:xmpmeta>'
+    return png.chunk(b"iTXt", b"XML:com.adobe.xmp\x00\x00\x00\x00\x00" + packet.encode())
+
+
+def pillows_own(data: bytes) -> dict:
+    with Image.open(BytesIO(data)) as img:
+        exif = img.getexif()  # loads the whole image when it must
+        return {**dict(exif), "ifd": dict(exif.get_ifd(EXIF_IFD))}
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The sizes of the PNGs Pillow decodes."""
+    seen, load = [], PngImagePlugin.PngImageFile.load
+
+    def counting(self):
+        if self.tile:
+            seen.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", counting)
+    return seen
+
+
+PLAIN = encode(photo((320, 240), 3), "PNG")
+CASES = {
+    "eXIf before the pixels": encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6)),
+    "eXIf after the pixels": after_pixels(encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6))),
+    "raw profile text after": after_pixels(PLAIN, raw_profile(exif_bytes(3))),
+    "XMP orientation after": after_pixels(PLAIN, xmp(8)),
+    "eXIf and XMP after": after_pixels(
+        encode(photo((320, 240), 3), "PNG", exif=exif_bytes(None)), xmp(5)
+    ),
+    "no metadata": PLAIN,
+}
+
+
+@pytest.mark.parametrize("data", CASES.values(), ids=CASES.keys())
+def test_metadata_is_what_pillow_reads_without_decoding_the_pixels(data, decodes):
+    with Image.open(BytesIO(data)) as img:
+        exif = read_exif(img, data)
+        got = {**dict(exif), "ifd": dict(exif.get_ifd(EXIF_IFD))}
+    assert (320, 240) not in decodes
+    assert got == pillows_own(data)
+    if b"eXIf" not in data[: data.index(b"IDAT")]:
+        assert (320, 240) in decodes  # Pillow's own way decodes them: the spy sees it
+
+
+def test_the_cases_carry_what_they_say():
+    assert pillows_own(CASES["eXIf after the pixels"])[ORIENTATION] == 6
+    assert pillows_own(CASES["raw profile text after"])[ORIENTATION] == 3
+    assert pillows_own(CASES["XMP orientation after"])[ORIENTATION] == 8
+    both = pillows_own(CASES["eXIf and XMP after"])
+    assert both[ORIENTATION] == 5 and both["ifd"][CAPTURED] == "2026:11:25 10:30:00"
+
+
+def test_a_text_chunk_pillow_would_not_check_falls_back_to_the_image(decodes):
+    """After the pixels Pillow skips a chunk's CRC; on the stand-in it would check it.
+    The image itself answers then: the same EXIF, at the cost of a decode."""
+    bad = bytearray(text(b"Comment", b"hello"))
+    bad[-1] ^= 0xFF
+    data = after_pixels(encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6)), bytes(bad))
+    with Image.open(BytesIO(data)) as img:
+        exif = read_exif(img, data)
+        assert exif[ORIENTATION] == 6
+    assert (320, 240) in decodes
+
+
+def test_an_animated_png_or_other_bytes_get_no_stand_in():
+    frames = [photo((64, 48), s) for s in range(2)]
+    animated = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
+    assert b"acTL" in animated
+    assert png.metadata_only(animated) is None
+    assert png.metadata_only(encode(photo((64, 48)), "JPEG")) is None
+    assert png.metadata_only(PLAIN) is not None
+
+
+def test_chunks_walk_to_iend_and_show_a_chunk_cut_short():
+    kinds = [kind for kind, _, _ in png.chunks(PLAIN + b"trailing")]
+    assert kinds[0] == b"IHDR" and kinds[-1] == b"IEND" and b"IDAT" in kinds
+    cut = PLAIN[: PLAIN.index(b"IDAT") + 20]
+    *_, (kind, _, stop) = png.chunks(cut)
+    assert kind == b"IDAT" and stop > len(cut)
+
+
+# -- libvips decodes a plain PNG: the same samples, or None -------------------------------
+
+STEPS = {
+    "down twice": [((200, 150), R.BILINEAR, 3.0), ((64, 48), R.BICUBIC, 2.0)],
+    "same size first": [((320, 240), R.LANCZOS, 3.0), ((80, 60), R.BICUBIC, 2.0)],
+    "a large ratio": [((40, 30), R.LANCZOS, 3.0)],
+}
+
+
+@pytest.mark.parametrize("steps", STEPS.values(), ids=STEPS.keys())
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_libvips_decodes_a_plain_png_to_pillows_very_samples(mode, steps):
+    img = photo((320, 240), 5).convert(mode)
+    for options in ({}, {"compress_level": 9}, {"optimize": True}):
+        data = encode(img, "PNG", **options)
+        assert png.plain_8_bit(data)
+        ours = png_resize_steps(data, mode, steps)
+        assert ours is not None
+        assert [o.tobytes() for o in ours] == [o.tobytes() for o in resize_steps(img, steps)]
+
+
+def _rgb_with_trns() -> bytes:
+    data = encode(photo((64, 48)), "PNG", transparency=(0, 0, 0))
+    assert b"tRNS" in data
+    return data
+
+
+def _broken_idat() -> bytes:
+    data = bytearray(encode(photo((64, 48)), "PNG"))
+    at = data.index(b"IDAT") + 40
+    data[at] ^= 0xFF  # its CRC no longer holds
+    return bytes(data)
+
+
+REFUSED = {
+    "16-bit grey": (lambda: encode(Image.new("I;16", (64, 48), 4000), "PNG"), "L"),
+    "RGBA": (lambda: encode(photo((64, 48)).convert("RGBA"), "PNG"), "RGB"),
+    "palette": (lambda: encode(photo((64, 48)).convert("P"), "PNG"), "RGB"),
+    "RGB with tRNS": (_rgb_with_trns, "RGB"),
+    "a JPEG": (lambda: encode(photo((64, 48)), "JPEG"), "RGB"),
+    "RGB asked as L": (lambda: encode(photo((64, 48)), "PNG"), "L"),
+    "cut short": (lambda: encode(photo((64, 48)), "PNG")[:300], "RGB"),
+    "a broken IDAT": (_broken_idat, "RGB"),
+}
+
+
+@pytest.mark.parametrize("make, mode", REFUSED.values(), ids=REFUSED.keys())
+def test_libvips_says_none_to_anything_else(make, mode):
+    assert png_resize_steps(make(), mode, [((32, 24), R.BILINEAR, 3.0)]) is None
+
+
+def test_plain_8_bit_reads_the_header_only():
+    assert png.plain_8_bit(encode(photo((8, 8)), "PNG"))
+    assert png.plain_8_bit(encode(photo((8, 8)).convert("L"), "PNG"))
+    assert not png.plain_8_bit(encode(photo((8, 8)).convert("RGBA"), "PNG"))
+    assert not png.plain_8_bit(encode(photo((8, 8)).convert("P"), "PNG"))
+    assert not png.plain_8_bit(encode(Image.new("I;16", (8, 8)), "PNG"))
+    assert not png.plain_8_bit(encode(photo((8, 8)).convert("1"), "PNG"))
+    assert not png.plain_8_bit(b"\x89PNG\r\n\x1a\n")
+
+
+# -- normalize and strip ------------------------------------------------------------------
+
+
+def _normalized(data: bytes, detail=False) -> imaging.Derived:
+    media = default_policy()["media"]
+    purpose = media["detail_purposes"][0] if detail else None
+    return normalize(data, profile_for(media, purpose))
+
+
+@pytest.mark.parametrize("detail", [False, True], ids=["general", "gauge"])
+@pytest.mark.parametrize("mode", ["RGB", "L"])
+def test_a_plain_png_takes_libvips_and_comes_out_byte_for_byte_as_pillows(
+    mode, detail, monkeypatch, decodes
+):
+    img = photo((2400, 1300), 9).convert(mode)
+    data = after_pixels(encode(img, "PNG", exif=exif_bytes(1)))
+    fast = _normalized(data, detail)
+    assert (2400, 1300) not in decodes  # neither the EXIF nor the pixels took Pillow's decode
+    monkeypatch.setattr(imaging, "png_resize_steps", lambda *args: None)
+    slow = _normalized(data, detail)
+    assert (2400, 1300) in decodes
+    assert fast == slow
+    assert (fast.width, fast.height) == ((2048, 1109) if detail else (1600, 867))
+    with Image.open(BytesIO(fast.display)) as display:
+        assert display.getexif().get_ifd(EXIF_IFD)[CAPTURED] == "2026:11:25 10:30:00"
+
+
+def test_a_turned_png_goes_pillows_way_and_comes_out_upright(decodes):
+    """Orientation 6 found after the pixels: libvips is not asked, exif_transpose turns it."""
+    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_bytes(6)))
+    derived = _normalized(data)
+    assert (derived.width, derived.height) == (300, 400)
+    assert (400, 300) in decodes
+
+
+def test_strip_reads_a_pngs_metadata_without_decoding_it(decodes):
+    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_bytes(6)))
+    out = strip(data, keep_gps=False)
+    assert (400, 300) not in decodes
+    with Image.open(BytesIO(out)) as copy:
+        exif = copy.getexif()
+        assert exif[ORIENTATION] == 6
+        assert exif.get_ifd(EXIF_IFD)[CAPTURED] == "2026:11:25 10:30:00"
+
+
+def test_a_stand_in_is_a_png_pillow_reads_as_1_by_1():
+    meta = png.metadata_only(CASES["eXIf and XMP after"])
+    with Image.open(BytesIO(meta)) as img:
+        assert img.size == (1, 1) and img.mode == "L"
+    length, kind = struct.unpack(">I4s", meta[8:16])
+    assert kind == b"IHDR" and length == 13
+    assert zlib.crc32(meta[12:29]) == int.from_bytes(meta[29:33], "big")
