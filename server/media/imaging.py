@@ -5,9 +5,10 @@ called with the aspect-matched target *before* `exif_transpose` (which loads the
 image); `thumbnail()` alone asks for a square box, which on a 4:3 photo never lets
 draft reduce.
 
-Fast path for a plain PNG (8-bit grey or RGB, upright): libvips decodes it, twice as fast
-as Pillow, straight into the resize (resample.png_resize_steps); its metadata is read
-without decoding the pixels (read_exif).
+Decoding: libvips, for 8-bit grey or RGB PNG and a grey or RGB JPEG decoded at full scale
+(resample.decode_steps: the same pixels as Pillow's, streamed into the resize); Pillow
+for everything else, and whenever libvips says no. Metadata is Pillow's to read, a PNG's
+without decoding its pixels (read_exif).
 """
 
 import logging
@@ -18,7 +19,7 @@ from PIL import Image, ImageOps
 
 from server.media import png
 from server.media.checks import FORMATS
-from server.media.resample import png_resize_steps, resize_steps
+from server.media.resample import decode_steps, resize_steps
 
 log = logging.getLogger(__name__)
 
@@ -140,15 +141,28 @@ def _steps(size: tuple[int, int], profile: Profile) -> list:
     return [(fitted, kernel, 3.0), (thumb, Image.Resampling.BICUBIC, 2.0)]
 
 
-def _plain_png(img: Image.Image, exif: Image.Exif) -> bool:
-    """A PNG libvips may decode (resample.png_resize_steps): samples that need no
-    to_display_mode, and no turn for exif_transpose to make."""
-    return (
-        img.format == "PNG"
-        and img.mode in ("L", "RGB")
-        and "transparency" not in img.info
-        and exif.get(ORIENTATION, 1) == 1
-    )
+def _by_libvips(img: Image.Image, data: bytes, exif: Image.Exif, profile: Profile):
+    """Display and thumbnail decoded by libvips (resample.decode_steps), turned upright,
+    or None for what it does not take (only grey or RGB JPEG and PNG) and for an
+    orientation Pillow's exif_transpose has no turn for.
+
+    A JPEG that draft scales down stays Pillow's: libjpeg's scaled decode is cheap, and
+    Pillow's was 1-10 % the faster there; at full scale libvips was 2 % (4 MP) to 18 %
+    (12 MP) the faster (docs/performance.md, "Media")."""
+    orientation = exif.get(ORIENTATION, 1)
+    if img.mode not in ("L", "RGB") or orientation not in range(1, 9):
+        return None
+    steps = _steps(img.size, profile)
+    images = decode_steps(data, img.format, img.mode, img.size, steps)
+    if images is None or orientation == 1:
+        return images
+    # Turned after resizing (the sizes are symmetric in width and height), by Pillow's own
+    # exif_transpose: cheaper on 2 MP than on 12, and the rule stays in one place.
+    turn = Image.Exif()
+    turn[ORIENTATION] = orientation
+    for small in images:
+        small.info["exif"] = turn.tobytes()
+    return [ImageOps.exif_transpose(small) for small in images]
 
 
 def normalize(data: bytes, profile: Profile) -> Derived:
@@ -158,13 +172,13 @@ def normalize(data: bytes, profile: Profile) -> Derived:
         exif = kept_exif(found, profile.keep_gps)
         # An ICC profile is colour, not personal data; a CMYK one would be wrong after convert.
         icc = img.info.get("icc_profile") if img.mode in ("RGB", "RGBA") else None
-        images = None
-        if _plain_png(img, found):
-            images = png_resize_steps(data, img.mode, _steps(img.size, profile))
+        scaled = False
+        if img.format in ("JPEG", "MPO"):
+            width, target = img.width, _fit(img.size, profile.long_edge)
+            drafted = img.draft("RGB" if img.mode in ("RGB", "L", "YCbCr") else None, target)
+            scaled = drafted is not None and drafted[1][2] != width  # box: original / scale
+        images = None if scaled else _by_libvips(img, data, found, profile)
         if images is None:
-            target = _fit(img.size, profile.long_edge)
-            if img.format in ("JPEG", "MPO"):
-                img.draft("RGB" if img.mode in ("RGB", "L", "YCbCr") else None, target)
             # in_place: no copy of the decoded pixels when the photo is already upright.
             ImageOps.exif_transpose(img, in_place=True)
             upright = to_display_mode(img)

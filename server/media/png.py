@@ -10,6 +10,7 @@ MAGIC = b"\x89PNG\r\n\x1a\n"
 # (ImageMagick's), XMP's orientation (iTXt).
 METADATA = {b"eXIf", b"tEXt", b"zTXt", b"iTXt"}
 ANIMATION = {b"acTL", b"fcTL", b"fdAT"}
+PIXELS = {b"IHDR", b"IDAT", b"IEND"}
 
 
 def chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
@@ -51,8 +52,14 @@ def metadata_only(data: bytes) -> bytes | None:
     )
 
 
+def pixels_only(data: bytes) -> bytes:
+    """IHDR, the IDATs and IEND: what a decoder needs of a PNG without a palette, and
+    nothing more (no text, EXIF, ICC profile or tRNS for its own parsers)."""
+    kept = (data[start:stop] for kind, start, stop in chunks(data) if kind in PIXELS)
+    return MAGIC + b"".join(kept)
+
+
 def plain_8_bit(data: bytes) -> bool:
     """8-bit grey or RGB, no alpha channel (IHDR, always the first chunk): what Pillow
-    opens as L or RGB and libvips as one or three uchar bands, sample for sample. (A tRNS
-    chunk still makes libvips add alpha: the band count tells.)"""
+    opens as L or RGB and libvips as one or three uchar bands, sample for sample."""
     return len(data) >= 33 and data[12:16] == b"IHDR" and data[24] == 8 and data[25] in (0, 2)

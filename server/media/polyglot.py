@@ -11,7 +11,7 @@ its meta box and metadata items are scanned, its coded pixels are not.
 
 import re
 
-from server.media import heif, png
+from server.media import heif, jpeg, png
 
 ACTIVE_CONTENT = re.compile(
     rb"<(?:script|html|svg[\s>]|\?php|!doctype|iframe|body[\s>]|object|embed)|%PDF-",
@@ -19,7 +19,6 @@ ACTIVE_CONTENT = re.compile(
 )
 # Another file glued after a JPEG's end (ZIP, PDF, image, archive signatures).
 APPENDED_FILE = re.compile(rb"PK\x03\x04|PK\x05\x06|%PDF|GIF8|\x89PNG|Rar!|7z\xbc\xaf|ftyp")
-JPEG_MARKER = re.compile(rb"\xff[\x01\xc0-\xcf\xd8-\xfe]")
 PIXEL_CHUNKS = {b"IDAT", b"VP8 ", b"VP8L", b"ALPH", b"ANMF"}
 
 Layout = tuple[list[tuple[int, int]], int] | None
@@ -48,25 +47,15 @@ def carries_other_document(data: bytes, fmt: str) -> bool:
 
 def _jpeg_layout(data: bytes) -> Layout:
     """Marker segments (not entropy-coded scans) and the offset past the end marker."""
-    regions, i, n = [], 2, len(data)
-    while i + 2 <= n:
-        if data[i] != 0xFF:
-            return None
-        marker = data[i + 1]
-        if marker == 0xD9:
-            return regions, i + 2
-        if marker == 0xFF or 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            i += 1 if marker == 0xFF else 2
-            continue
-        stop = i + 2 + int.from_bytes(data[i + 2 : i + 4], "big")
-        regions.append((i, stop))
-        i = stop
-        if marker == 0xDA:
-            # Entropy-coded data stuffs FF as FF 00, so the next real marker ends the scan.
-            found = JPEG_MARKER.search(data, i)
-            if found is None:
-                return None
-            i = found.start()
+    regions = []
+    try:
+        for marker, start, stop in jpeg.segments(data):
+            if marker == jpeg.EOI:
+                return regions, stop
+            if marker != jpeg.SCAN and stop - start > 2:  # not a standalone marker
+                regions.append((start, stop))
+    except jpeg.Unwalkable:
+        return None
     return None
 
 

@@ -1,19 +1,17 @@
-"""Resizing decoded pixels with libvips' resampler; Pillow stays the codec, but for a
-plain PNG's decode (png_resize_steps).
+"""Resizing with libvips' resampler: Pillow's decoded pixels (resize_steps), or rows
+streamed from libvips' own decode of a plain JPEG or PNG (decode_steps). Pillow encodes.
 
-Why: the one step where the media pipeline lost to pyvips was Pillow's resampler (scalar C;
-libvips' is vectorised): 2000→1600 took ~23 ms against ~9 ms. Decoding and encoding stay in
-Pillow, whose libjpeg-turbo paths are the faster of the two (docs/performance.md, "Media").
-The pixels cross by one copy each way (~3 ms for 3 MP). The kernels are the same as Pillow's:
-triangle, Catmull-Rom cubic, Lanczos a=3, with the same "reducing gap" (a box reduction by
-an integer factor first).
+Why: Pillow's resampler is scalar C and libvips' vectorised: 2000→1600 took ~23 ms against
+~9 ms. The kernels are the same as Pillow's: triangle, Catmull-Rom cubic, Lanczos a=3, with
+the same "reducing gap" (a box reduction by an integer factor first). Results cross back
+into Pillow by one copy each; Pillow encodes (docs/performance.md, "Media").
 """
 
 from functools import cache
 
 from PIL import Image
 
-from server.media import png
+from server.media import jpeg, png
 
 KERNELS = {
     Image.Resampling.BILINEAR: "linear",
@@ -60,23 +58,39 @@ def resize_steps(img: Image.Image, steps) -> list[Image.Image]:
     return _run(source, pixels, img.mode, steps)
 
 
-def png_resize_steps(data: bytes, mode: str, steps) -> list[Image.Image] | None:
-    """`resize_steps` of the PNG `data` decoded by libvips, or None: the caller decodes it
-    with Pillow.
+def decode_steps(data: bytes, fmt: str, mode: str, size, steps) -> list | None:
+    """`resize_steps` of the JPEG or PNG `data`, decoded by libvips, or None: the caller
+    decodes it with Pillow.
 
-    Why: libvips' PNG reader (libspng, with zlib-ng) decodes a phone screenshot in ~17 ms
-    against Pillow's ~32 ms, and streams rows into the first resize with no copy. Only
-    for a PNG both decode to the same samples (8-bit grey or RGB, no transparency) and
-    which Pillow has decoded whole once already (checks.check_image, in the upload's
-    request). None for any other PNG, or when libvips finds any fault in the file."""
+    Why: libvips streams the decoder's rows into the first resize, where Pillow decodes
+    the whole image into memory and `resize_steps` copies it across: a 12 MP gauge photo
+    costs ~68 ms against ~96, a screenshot PNG ~18 against ~51. Both decode JPEG with
+    libjpeg-turbo at the same settings and 8-bit grey or RGB PNG to the same samples: the
+    same pixels, byte for byte (tests/media/test_decode.py). Pillow has decoded the upload
+    whole once already, in its request (checks.check_image).
+
+    libvips is given what the decoder needs and nothing more (jpeg.codestream,
+    png.pixels_only): its own metadata parsers (libexif, ICC, XMP) never see an upload.
+    `mode` and `size` are what Pillow's header and draft say the decode gives; any other
+    answer, any other kind of image and any fault libvips finds is None."""
     _check(mode, steps)
-    if not png.plain_8_bit(data):
-        return None  # libvips would expand a palette or keep 16 bits; Pillow converts them
     vips = _vips()
+    if fmt in ("JPEG", "MPO"):
+        try:
+            stream, load = jpeg.codestream(data), vips.Image.jpegload_buffer
+        except jpeg.Unwalkable:
+            return None
+    elif fmt == "PNG" and png.plain_8_bit(data):
+        stream, load = png.pixels_only(data), vips.Image.pngload_buffer
+    else:
+        return None
     try:
-        # The PNG loader by name: no other libvips parser ever sees an upload.
-        source = vips.Image.pngload_buffer(data, access="sequential", fail_on="warning")
-        if source.format != "uchar" or source.bands != BANDS[mode]:
+        source = load(stream, access="sequential", fail_on="warning")
+        if (source.format, source.bands, source.width, source.height) != (
+            "uchar",
+            BANDS[mode],
+            *size,
+        ):
             return None
         return _run(source, None, mode, steps)
     except vips.Error:

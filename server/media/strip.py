@@ -19,29 +19,23 @@ byte, never re-encoded:
   so the item locations still hold; the coded images are untouched.
 """
 
-import re
 import struct
 from io import BytesIO
 
 from PIL import Image
 
-from server.media import heif, png
+from server.media import heif, jpeg, png
 from server.media.checks import FORMATS
 from server.media.imaging import kept_exif, read_exif
+from server.media.jpeg import Unwalkable
 
 EXIF_PREFIX = b"Exif\x00\x00"
-# Entropy-coded data stuffs FF as FF 00 and may hold restart markers: anything else ends it.
-JPEG_SCAN_END = re.compile(rb"\xff[\x01\xc0-\xcf\xd8-\xfe]")
 PNG_KEEP = {
     b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP",
     b"sBIT", b"bKGD", b"pHYs", b"cICP", b"mDCv", b"cLLI", b"acTL", b"fcTL", b"fdAT",
 }  # fmt: skip
 WEBP_KEEP = {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ICCP", b"ANIM", b"ANMF"}
 WEBP_EXIF_FLAG, WEBP_XMP_FLAG = 0x08, 0x04
-
-
-class Unwalkable(ValueError):
-    """The container does not hold together the way the walk expects."""
 
 
 def strip(data: bytes, keep_gps: bool) -> bytes:
@@ -63,53 +57,25 @@ def strip(data: bytes, keep_gps: bool) -> bytes:
 
 
 def _jpeg(data: bytes, exif: bytes) -> bytes:
-    out, i, n, exif_written = [b"\xff\xd8"], 2, len(data), not exif
-    while i + 2 <= n:
-        if data[i] != 0xFF:
-            raise Unwalkable(f"no marker at {i}")
-        marker = data[i + 1]
-        if marker == 0xFF:  # fill byte
-            i += 1
+    out, exif_written = [b"\xff\xd8"], not exif
+    for marker, start, stop in jpeg.segments(data):
+        if jpeg.is_metadata(marker):
+            if _jpeg_keeps(marker, data[start + 4 : stop]):
+                out.append(data[start:stop])
             continue
-        if marker == 0xD9:
-            out.append(b"\xff\xd9")  # the end: trailers and appended images stay behind
-            return b"".join(out)
-        if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-            out.append(data[i : i + 2])
-            i += 2
-            continue
-        if i + 4 > n:
-            raise Unwalkable("truncated segment")
-        stop = i + 2 + int.from_bytes(data[i + 2 : i + 4], "big")
-        if stop > n:
-            raise Unwalkable("segment runs past the end")
-        segment, payload = data[i:stop], data[i + 4 : stop]
-        metadata = 0xE0 <= marker <= 0xEF or marker == 0xFE
-        if metadata:
-            if _jpeg_keeps(marker, payload):
-                out.append(segment)
-        else:
-            if not exif_written:
-                # After JFIF/ICC/Adobe, before the tables: where readers look for it.
-                out.append(b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif)
-                exif_written = True
-            out.append(segment)
-        i = stop
-        if marker == 0xDA:
-            found = JPEG_SCAN_END.search(data, i)
-            if found is None:
-                raise Unwalkable("scan without an end")
-            out.append(data[i : found.start()])
-            i = found.start()
-    raise Unwalkable("no end marker")
+        if not exif_written:
+            # After JFIF/ICC/Adobe, before the tables: where readers look for it.
+            out.append(b"\xff\xe1" + struct.pack(">H", len(exif) + 2) + exif)
+            exif_written = True
+        out.append(data[start:stop])
+    # The end marker ends the walk: trailers and appended images stay behind.
+    return b"".join(out)
 
 
 def _jpeg_keeps(marker: int, payload: bytes) -> bool:
-    """JFIF (not JFXX: a thumbnail), the ICC profile (colour), Adobe (colour transform)."""
-    return (
-        (marker == 0xE0 and payload.startswith(b"JFIF\x00"))
-        or (marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00"))
-        or (marker == 0xEE and payload.startswith(b"Adobe"))
+    """What libjpeg reads (JFIF, Adobe's colour transform), and the ICC profile (colour)."""
+    return jpeg.read_by_decoder(marker, payload) or (
+        marker == 0xE2 and payload.startswith(b"ICC_PROFILE\x00")
     )
 
 

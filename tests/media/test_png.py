@@ -1,5 +1,6 @@
-"""A PNG's metadata read without decoding its pixels, and a plain PNG decoded by libvips:
-each gives exactly what Pillow's own way gives, and anything else goes Pillow's way."""
+"""A PNG's metadata read without decoding its pixels: exactly what Pillow's own way reads,
+and where the stand-in cannot give it, the image itself answers. (libvips decoding a
+plain PNG: tests/media/test_decode.py.)"""
 
 import struct
 import zlib
@@ -8,10 +9,8 @@ from io import BytesIO
 import pytest
 from PIL import Image, PngImagePlugin
 
-from server.dealers.policy import default_policy
-from server.media import imaging, png
-from server.media.imaging import normalize, profile_for, read_exif
-from server.media.resample import png_resize_steps, resize_steps
+from server.media import png
+from server.media.imaging import read_exif
 from server.media.strip import strip
 from tests.media.images import encode, photo
 
@@ -138,57 +137,6 @@ def test_chunks_walk_to_iend_and_show_a_chunk_cut_short():
     assert kind == b"IDAT" and stop > len(cut)
 
 
-# -- libvips decodes a plain PNG: the same samples, or None -------------------------------
-
-STEPS = {
-    "down twice": [((200, 150), R.BILINEAR, 3.0), ((64, 48), R.BICUBIC, 2.0)],
-    "same size first": [((320, 240), R.LANCZOS, 3.0), ((80, 60), R.BICUBIC, 2.0)],
-    "a large ratio": [((40, 30), R.LANCZOS, 3.0)],
-}
-
-
-@pytest.mark.parametrize("steps", STEPS.values(), ids=STEPS.keys())
-@pytest.mark.parametrize("mode", ["RGB", "L"])
-def test_libvips_decodes_a_plain_png_to_pillows_very_samples(mode, steps):
-    img = photo((320, 240), 5).convert(mode)
-    for options in ({}, {"compress_level": 9}, {"optimize": True}):
-        data = encode(img, "PNG", **options)
-        assert png.plain_8_bit(data)
-        ours = png_resize_steps(data, mode, steps)
-        assert ours is not None
-        assert [o.tobytes() for o in ours] == [o.tobytes() for o in resize_steps(img, steps)]
-
-
-def _rgb_with_trns() -> bytes:
-    data = encode(photo((64, 48)), "PNG", transparency=(0, 0, 0))
-    assert b"tRNS" in data
-    return data
-
-
-def _broken_idat() -> bytes:
-    data = bytearray(encode(photo((64, 48)), "PNG"))
-    at = data.index(b"IDAT") + 40
-    data[at] ^= 0xFF  # its CRC no longer holds
-    return bytes(data)
-
-
-REFUSED = {
-    "16-bit grey": (lambda: encode(Image.new("I;16", (64, 48), 4000), "PNG"), "L"),
-    "RGBA": (lambda: encode(photo((64, 48)).convert("RGBA"), "PNG"), "RGB"),
-    "palette": (lambda: encode(photo((64, 48)).convert("P"), "PNG"), "RGB"),
-    "RGB with tRNS": (_rgb_with_trns, "RGB"),
-    "a JPEG": (lambda: encode(photo((64, 48)), "JPEG"), "RGB"),
-    "RGB asked as L": (lambda: encode(photo((64, 48)), "PNG"), "L"),
-    "cut short": (lambda: encode(photo((64, 48)), "PNG")[:300], "RGB"),
-    "a broken IDAT": (_broken_idat, "RGB"),
-}
-
-
-@pytest.mark.parametrize("make, mode", REFUSED.values(), ids=REFUSED.keys())
-def test_libvips_says_none_to_anything_else(make, mode):
-    assert png_resize_steps(make(), mode, [((32, 24), R.BILINEAR, 3.0)]) is None
-
-
 def test_plain_8_bit_reads_the_header_only():
     assert png.plain_8_bit(encode(photo((8, 8)), "PNG"))
     assert png.plain_8_bit(encode(photo((8, 8)).convert("L"), "PNG"))
@@ -199,39 +147,21 @@ def test_plain_8_bit_reads_the_header_only():
     assert not png.plain_8_bit(b"\x89PNG\r\n\x1a\n")
 
 
+def test_pixels_only_keeps_what_a_decoder_needs():
+    data = after_pixels(
+        encode(photo((64, 48)), "PNG", exif=exif_bytes(6), icc_profile=b"x" * 40),
+        text(b"Comment", b"hello"),
+        xmp(3),
+    )
+    kinds = [kind for kind, _, _ in png.chunks(data)]
+    assert {b"eXIf", b"iCCP", b"tEXt", b"iTXt"} <= set(kinds)
+    only = png.pixels_only(data)
+    assert [kind for kind, _, _ in png.chunks(only)] == [k for k in kinds if k in png.PIXELS]
+    with Image.open(BytesIO(only)) as img, Image.open(BytesIO(data)) as original:
+        assert img.tobytes() == original.tobytes()
+
+
 # -- normalize and strip ------------------------------------------------------------------
-
-
-def _normalized(data: bytes, detail=False) -> imaging.Derived:
-    media = default_policy()["media"]
-    purpose = media["detail_purposes"][0] if detail else None
-    return normalize(data, profile_for(media, purpose))
-
-
-@pytest.mark.parametrize("detail", [False, True], ids=["general", "gauge"])
-@pytest.mark.parametrize("mode", ["RGB", "L"])
-def test_a_plain_png_takes_libvips_and_comes_out_byte_for_byte_as_pillows(
-    mode, detail, monkeypatch, decodes
-):
-    img = photo((2400, 1300), 9).convert(mode)
-    data = after_pixels(encode(img, "PNG", exif=exif_bytes(1)))
-    fast = _normalized(data, detail)
-    assert (2400, 1300) not in decodes  # neither the EXIF nor the pixels took Pillow's decode
-    monkeypatch.setattr(imaging, "png_resize_steps", lambda *args: None)
-    slow = _normalized(data, detail)
-    assert (2400, 1300) in decodes
-    assert fast == slow
-    assert (fast.width, fast.height) == ((2048, 1109) if detail else (1600, 867))
-    with Image.open(BytesIO(fast.display)) as display:
-        assert display.getexif().get_ifd(EXIF_IFD)[CAPTURED] == "2026:11:25 10:30:00"
-
-
-def test_a_turned_png_goes_pillows_way_and_comes_out_upright(decodes):
-    """Orientation 6 found after the pixels: libvips is not asked, exif_transpose turns it."""
-    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_bytes(6)))
-    derived = _normalized(data)
-    assert (derived.width, derived.height) == (300, 400)
-    assert (400, 300) in decodes
 
 
 def test_strip_reads_a_pngs_metadata_without_decoding_it(decodes):
