@@ -71,8 +71,8 @@ def decode_steps(data: bytes, fmt: str, mode: str, size, steps) -> list | None:
 
     libvips is given what the decoder needs and nothing more (jpeg.codestream,
     png.pixels_only): its own metadata parsers (libexif, ICC, XMP) never see an upload.
-    `mode` and `size` are what Pillow's header and draft say the decode gives; any other
-    answer, any other kind of image and any fault libvips finds is None."""
+    `mode` and `size` are what Pillow's header says the decode gives (at full scale); any
+    other answer, any other kind of image and any fault libvips finds is None."""
     _check(mode, steps)
     vips = _vips()
     if fmt in ("JPEG", "MPO"):
