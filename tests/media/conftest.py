@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from PIL import ImageFile
 
 from server.extensions import db
 from server.field.models import Photo, Signature
@@ -84,3 +85,17 @@ def fetch(client, url, **kwargs):
     response.get_data()
     response.close()
     return response
+
+
+@pytest.fixture
+def decodes(monkeypatch):
+    """The sizes of the images Pillow decodes (a PNG's metadata stand-in is 1×1)."""
+    seen, load = [], ImageFile.ImageFile.load
+
+    def counting(self):
+        if self.tile:
+            seen.append(self.size)
+        return load(self)
+
+    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
+    return seen

@@ -6,7 +6,7 @@ import zlib
 from io import BytesIO
 
 import pytest
-from PIL import Image, ImageChops, ImageFile, ImageStat
+from PIL import Image, ImageChops, ImageStat
 
 from server.dealers.policy import default_policy
 from server.media import imaging, jpeg, png
@@ -124,20 +124,6 @@ def test_the_codestream_keeps_what_libjpeg_reads_and_nothing_else():
 
 
 # -- normalize: libvips where it can, Pillow otherwise, the same result ----------------------
-
-
-@pytest.fixture
-def decodes(monkeypatch):
-    """The sizes of the images Pillow decodes (the PNG metadata stand-in is 1×1)."""
-    seen, load = [], ImageFile.ImageFile.load
-
-    def counting(self):
-        if self.tile:
-            seen.append(self.size)
-        return load(self)
-
-    monkeypatch.setattr(ImageFile.ImageFile, "load", counting)
-    return seen
 
 
 def _normalized(data: bytes, detail=False) -> Derived:

@@ -7,7 +7,7 @@ import zlib
 from io import BytesIO
 
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image
 
 from server.media import png
 from server.media.imaging import read_exif
@@ -60,20 +60,6 @@ def pillows_own(data: bytes) -> dict:
     with Image.open(BytesIO(data)) as img:
         exif = img.getexif()  # loads the whole image when it must
         return {**dict(exif), "ifd": dict(exif.get_ifd(EXIF_IFD))}
-
-
-@pytest.fixture
-def decodes(monkeypatch):
-    """The sizes of the PNGs Pillow decodes."""
-    seen, load = [], PngImagePlugin.PngImageFile.load
-
-    def counting(self):
-        if self.tile:
-            seen.append(self.size)
-        return load(self)
-
-    monkeypatch.setattr(PngImagePlugin.PngImageFile, "load", counting)
-    return seen
 
 
 PLAIN = encode(photo((320, 240), 3), "PNG")
