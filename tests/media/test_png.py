@@ -14,7 +14,6 @@ from server.media.imaging import read_exif
 from server.media.strip import strip
 from tests.media.images import encode, photo
 
-R = Image.Resampling
 ORIENTATION, EXIF_IFD, CAPTURED = 0x0112, 0x8769, 0x9003
 
 
@@ -147,7 +146,7 @@ def test_pixels_only_keeps_what_a_decoder_needs():
         assert img.tobytes() == original.tobytes()
 
 
-# -- normalize and strip ------------------------------------------------------------------
+# -- the stripped copy and the stand-in itself ---------------------------------------------
 
 
 def test_strip_reads_a_pngs_metadata_without_decoding_it(decodes):
