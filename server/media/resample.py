@@ -66,8 +66,8 @@ def decode_steps(data: bytes, fmt: str, mode: str, size, steps) -> list | None:
     the whole image into memory and `resize_steps` copies it across: a 12 MP gauge photo
     costs ~68 ms against ~96, a screenshot PNG ~18 against ~51. Both decode JPEG with
     libjpeg-turbo at the same settings and 8-bit grey or RGB PNG to the same samples: the
-    same pixels, byte for byte (tests/media/test_decode.py). Pillow has decoded the upload
-    whole once already, in its request (checks.check_image).
+    same pixels, byte for byte (tests/media/test_decode.py). Pillow has decoded every byte
+    of the upload once already, in its request (checks.check_image; a JPEG at 1/8 scale).
 
     libvips is given what the decoder needs and nothing more (jpeg.codestream,
     png.pixels_only): its own metadata parsers (libexif, ICC, XMP) never see an upload.
