@@ -51,9 +51,8 @@ def _kind(field) -> int:
         and type(field.key_field) is fields.String
         and not field.key_field.validators
         and not field.allow_none
-        and _plain_nested(field.value_field) is not None
     ):
-        return _NESTED_DICT
+        return _NESTED_DICT  # if its values have a plain nested plan: Plan.__init__
     return _OTHER
 
 
@@ -73,15 +72,17 @@ class Plan:
         ]
         usable = usable and len(self.validators) == len(hooks.get("validates_schema", []))
         self.usable = usable and schema.partial is None and not schema.only
-        self.fields = [
-            (field.data_key or name, field.attribute or name, field, _kind(field))
-            for name, field in schema.load_fields.items()
-        ]
-        self.nested = {
-            key: _plain_nested(field.value_field)
-            for key, _attr, field, kind in self.fields
-            if kind == _NESTED_DICT
-        }
+        self.fields, self.nested = [], {}
+        for name, field in schema.load_fields.items():
+            key, kind = field.data_key or name, _kind(field)
+            if kind == _NESTED_DICT:
+                # One plan per nested schema, built once: it is what reads each value.
+                plan = _plain_nested(field.value_field)
+                if plan is None:
+                    kind = _OTHER
+                else:
+                    self.nested[key] = plan
+            self.fields.append((key, field.attribute or name, field, kind))
         self.keys = frozenset(key for key, _attr, _field, _kind in self.fields)
 
     def load(self, raw) -> dict | None:
