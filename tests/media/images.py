@@ -7,6 +7,8 @@ from io import BytesIO
 
 from PIL import Image, ImageDraw
 
+from server.media import png
+
 # What to store so that applying EXIF orientation n gives back the upright image.
 UNDO_ORIENTATION = {
     1: None,
@@ -70,9 +72,11 @@ def oriented_jpeg(orientation: int) -> bytes:
     return encode(img, "JPEG", quality=95, exif=exif.tobytes())
 
 
-def exif_with(capture="2026:11:25 10:30:00", gps=True, huge=0) -> bytes:
+def exif_with(capture="2026:11:25 10:30:00", gps=True, huge=0, orientation=None) -> bytes:
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
+    if orientation is not None:
+        exif[0x0112] = orientation
     exif.get_ifd(0x8769)[0x9003] = capture
     exif.get_ifd(0x8769)[0x9011] = "+08:00"
     if gps:
@@ -103,3 +107,18 @@ def animated(fmt: str) -> bytes:
     out = BytesIO()
     frames[0].save(out, fmt, save_all=True, append_images=frames[1:], duration=100, loop=0)
     return out.getvalue()
+
+
+def after_pixels(data: bytes, *extra: bytes) -> bytes:
+    """`data` with its metadata chunks, and `extra` chunks, moved after the last IDAT (as
+    ImageMagick and some editors write them): Pillow finds those only by decoding."""
+    parts, moved = [], list(extra)
+    for kind, start, stop in png.chunks(data):
+        if kind in png.METADATA:
+            moved.append(data[start:stop])
+        elif kind == b"IEND":
+            parts += moved
+            parts.append(data[start:stop])
+        else:
+            parts.append(data[start:stop])
+    return png.MAGIC + b"".join(parts)

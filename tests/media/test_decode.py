@@ -12,8 +12,7 @@ from server.dealers.policy import default_policy
 from server.media import imaging, jpeg, png
 from server.media.imaging import Derived, normalize, profile_for
 from server.media.resample import decode_steps, resize_steps
-from tests.media.images import UNDO_ORIENTATION, encode, photo
-from tests.media.test_png import after_pixels, exif_bytes
+from tests.media.images import UNDO_ORIENTATION, after_pixels, encode, exif_with, photo
 
 R = Image.Resampling
 ORIENTATION = 0x0112
@@ -63,7 +62,7 @@ def test_a_plain_png_decodes_to_pillows_very_samples(mode, steps):
     img = photo((320, 240), 5).convert(mode)
     key = 0 if mode == "L" else (0, 0, 0)  # a tRNS chunk: neither way applies it to L or RGB
     for options in ({}, {"compress_level": 9}, {"optimize": True}, {"transparency": key}):
-        data = after_pixels(encode(img, "PNG", exif=exif_bytes(), **options))
+        data = after_pixels(encode(img, "PNG", exif=exif_with(), **options))
         assert png.plain_8_bit(data)
         expected, _, size = pillows(data, steps)
         ours = decode_steps(data, "PNG", mode, size, steps(*size))
@@ -109,7 +108,7 @@ def test_a_size_other_than_pillows_is_none():
 
 
 def test_the_codestream_keeps_what_libjpeg_reads_and_nothing_else():
-    exif = exif_bytes(6)
+    exif = exif_with(orientation=6)
     data = encode(photo((64, 48)), "JPEG", exif=exif, icc_profile=b"x" * 40, comment=b"hi")
     data += b"vendor trailer"
     stream = jpeg.codestream(data)
@@ -145,7 +144,7 @@ INPUTS = {
     "gauge JPEG": (lambda: encode(photo((3000, 2000), 9), "JPEG", quality=90), True),
     "grey JPEG": (lambda: encode(photo((2400, 1800), 9).convert("L"), "JPEG"), False),
     "RGB PNG, EXIF after the pixels": (
-        lambda: after_pixels(encode(photo((2400, 1300), 9), "PNG", exif=exif_bytes(1))),
+        lambda: after_pixels(encode(photo((2400, 1300), 9), "PNG", exif=exif_with(orientation=1))),
         False,
     ),
     "grey PNG, gauge": (lambda: encode(photo((2400, 1300), 9).convert("L"), "PNG"), True),
@@ -171,7 +170,9 @@ def test_a_turned_photo_comes_out_upright_and_as_pillow_turns_it(orientation, mo
     kernels are symmetric; a quarter turn swaps which pass, across or down, rounds to 8
     bits first)."""
     upright = photo((3000, 2000), 6)
-    data = encode(_turned(upright, orientation), "JPEG", quality=90, exif=exif_bytes(orientation))
+    data = encode(
+        _turned(upright, orientation), "JPEG", quality=90, exif=exif_with(orientation=orientation)
+    )
     fast = _normalized(data)
     assert not decodes
     _pillow_only(monkeypatch)
@@ -185,7 +186,7 @@ def test_a_turned_photo_comes_out_upright_and_as_pillow_turns_it(orientation, mo
 
 
 def test_a_png_turned_by_its_exif_after_the_pixels_is_turned(decodes):
-    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_bytes(6)))
+    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_with(orientation=6)))
     derived = _normalized(data)
     assert (derived.width, derived.height) == (300, 400)
     assert not decodes
@@ -254,9 +255,17 @@ def _sealed(data: bytes, rows: bytes) -> bytes:
     "original",
     [
         encode(photo((800, 600), 11), "JPEG", quality=85),
-        encode(photo((800, 600), 11), "JPEG", quality=85, progressive=True, exif=exif_bytes(6)),
+        encode(
+            photo((800, 600), 11),
+            "JPEG",
+            quality=85,
+            progressive=True,
+            exif=exif_with(orientation=6),
+        ),
         encode(photo((400, 300), 11), "PNG"),
-        after_pixels(encode(photo((400, 300), 11).convert("L"), "PNG", exif=exif_bytes(3))),
+        after_pixels(
+            encode(photo((400, 300), 11).convert("L"), "PNG", exif=exif_with(orientation=3))
+        ),
     ],
     ids=["JPEG", "progressive JPEG, turned", "PNG", "grey PNG, EXIF after"],
 )

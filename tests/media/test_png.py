@@ -12,32 +12,9 @@ from PIL import Image
 from server.media import png
 from server.media.imaging import read_exif
 from server.media.strip import strip
-from tests.media.images import encode, photo
+from tests.media.images import after_pixels, encode, exif_with, photo
 
 ORIENTATION, EXIF_IFD, CAPTURED = 0x0112, 0x8769, 0x9003
-
-
-def exif_bytes(orientation=None, captured="2026:11:25 10:30:00") -> bytes:
-    exif = Image.Exif()
-    if orientation:
-        exif[ORIENTATION] = orientation
-    exif.get_ifd(EXIF_IFD)[CAPTURED] = captured
-    return exif.tobytes()
-
-
-def after_pixels(data: bytes, *extra: bytes) -> bytes:
-    """`data` with its metadata chunks, and `extra` chunks, moved after the last IDAT (as
-    ImageMagick and some editors write them): Pillow finds those only by decoding."""
-    parts, moved = [], list(extra)
-    for kind, start, stop in png.chunks(data):
-        if kind in png.METADATA:
-            moved.append(data[start:stop])
-        elif kind == b"IEND":
-            parts += moved
-            parts.append(data[start:stop])
-        else:
-            parts.append(data[start:stop])
-    return png.MAGIC + b"".join(parts)
 
 
 def text(key: bytes, value: bytes) -> bytes:
@@ -63,12 +40,14 @@ def pillows_own(data: bytes) -> dict:
 
 PLAIN = encode(photo((320, 240), 3), "PNG")
 CASES = {
-    "eXIf before the pixels": encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6)),
-    "eXIf after the pixels": after_pixels(encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6))),
-    "raw profile text after": after_pixels(PLAIN, raw_profile(exif_bytes(3))),
+    "eXIf before the pixels": encode(photo((320, 240), 3), "PNG", exif=exif_with(orientation=6)),
+    "eXIf after the pixels": after_pixels(
+        encode(photo((320, 240), 3), "PNG", exif=exif_with(orientation=6))
+    ),
+    "raw profile text after": after_pixels(PLAIN, raw_profile(exif_with(orientation=3))),
     "XMP orientation after": after_pixels(PLAIN, xmp(8)),
     "eXIf and XMP after": after_pixels(
-        encode(photo((320, 240), 3), "PNG", exif=exif_bytes(None)), xmp(5)
+        encode(photo((320, 240), 3), "PNG", exif=exif_with()), xmp(5)
     ),
     "no metadata": PLAIN,
 }
@@ -98,7 +77,9 @@ def test_a_text_chunk_pillow_would_not_check_falls_back_to_the_image(decodes):
     The image itself answers then: the same EXIF, at the cost of a decode."""
     bad = bytearray(text(b"Comment", b"hello"))
     bad[-1] ^= 0xFF
-    data = after_pixels(encode(photo((320, 240), 3), "PNG", exif=exif_bytes(6)), bytes(bad))
+    data = after_pixels(
+        encode(photo((320, 240), 3), "PNG", exif=exif_with(orientation=6)), bytes(bad)
+    )
     with Image.open(BytesIO(data)) as img:
         exif = read_exif(img, data)
         assert exif[ORIENTATION] == 6
@@ -134,7 +115,7 @@ def test_plain_8_bit_reads_the_header_only():
 
 def test_pixels_only_keeps_what_a_decoder_needs():
     data = after_pixels(
-        encode(photo((64, 48)), "PNG", exif=exif_bytes(6), icc_profile=b"x" * 40),
+        encode(photo((64, 48)), "PNG", exif=exif_with(orientation=6), icc_profile=b"x" * 40),
         text(b"Comment", b"hello"),
         xmp(3),
     )
@@ -150,7 +131,7 @@ def test_pixels_only_keeps_what_a_decoder_needs():
 
 
 def test_strip_reads_a_pngs_metadata_without_decoding_it(decodes):
-    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_bytes(6)))
+    data = after_pixels(encode(photo((400, 300), 2), "PNG", exif=exif_with(orientation=6)))
     out = strip(data, keep_gps=False)
     assert (400, 300) not in decodes
     with Image.open(BytesIO(out)) as copy:
